@@ -1,0 +1,104 @@
+"""Topics `agents`, `providers`, `analysis`, `experiments`: configuration and long-running jobs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from shared.contracts.envelope import EventData
+
+AgentRole = Literal["knowledge_extractor", "importance_scorer", "task_proposer", "topic_classifier", "custom"]
+ProviderType = Literal["openai", "ollama", "openai_compatible", "local"]
+
+
+class AgentChanged(EventData, frozen=True, kw_only=True):
+    """agents.created / agents.updated: the agent's full state after the change."""
+
+    agent_id: str
+    name: str
+    role: AgentRole
+    provider_id: str | None = None
+    model: str | None = None
+    temperature: float = 0.2
+    max_tokens: int = 2048
+    custom_prompt: str | None = None
+    active: bool = True
+
+
+class AgentDeleted(EventData, frozen=True, kw_only=True):
+    agent_id: str
+
+
+class ProviderChanged(EventData, frozen=True, kw_only=True):
+    """providers.created / providers.updated; the API key never travels in an event."""
+
+    provider_id: str
+    name: str
+    type: ProviderType
+    base_url: str | None = None
+    active: bool = True
+
+
+class ProviderDeleted(EventData, frozen=True, kw_only=True):
+    provider_id: str
+
+
+class ProviderValidated(EventData, frozen=True, kw_only=True):
+    provider_id: str
+    status: Literal["connected", "error"]
+    error: str | None = None
+    models: list[str] = []
+
+
+class AnalysisRunStarted(EventData, frozen=True, kw_only=True):
+    run_id: str
+    window_start: datetime
+    window_end: datetime
+    project_id: str | None = None
+    agent_id: str | None = None
+    trigger: str = "manual"
+
+
+class AnalysisRunProgress(EventData, frozen=True, kw_only=True):
+    run_id: str
+    batches_done: int
+    batches_total: int
+    proposals_total: int = 0
+
+
+class AnalysisRunCompleted(EventData, frozen=True, kw_only=True):
+    run_id: str
+    messages_in_window: int = 0
+    messages_after_prefilter: int = 0
+    batches: int = 0
+    proposals_total: int = 0
+    tokens_used: int = 0
+
+
+class AnalysisRunFailed(EventData, frozen=True, kw_only=True):
+    run_id: str
+    error: str
+
+
+class ExperimentStarted(EventData, frozen=True, kw_only=True):
+    experiment_id: str
+    provider_id: str | None = None
+    model: str | None = None
+    sample_size: int
+
+
+class ExperimentProgress(EventData, frozen=True, kw_only=True):
+    experiment_id: str
+    processed: int
+    total: int
+
+
+class ExperimentCompleted(EventData, frozen=True, kw_only=True):
+    experiment_id: str
+    status: Literal["completed", "failed"] = "completed"
+    accuracy: float | None = None
+    avg_confidence: float | None = None
+    avg_latency_ms: float | None = None
+    confusion: dict[str, dict[str, int]] = {}
+    results: list[dict[str, Any]] = []
+    error: str | None = None

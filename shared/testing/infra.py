@@ -1,0 +1,79 @@
+"""Real PostgreSQL+pgvector and NATS JetStream for tests: env URLs, else testcontainers, else embedded."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from shared.runtime.servers import start_nats, start_postgres, stop_postgres
+
+
+@dataclass(frozen=True)
+class TestInfra:
+    admin_database_url: str
+    nats_url: str
+    how: str
+
+
+def with_database(url: str, name: str) -> str:
+    """The same server URL pointing at another database (works for TCP and Unix-socket URLs)."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
+
+
+def _docker_answers() -> bool:
+    try:
+        import docker  # type: ignore[import-untyped]
+
+        docker.from_env(timeout=3).ping()
+        return True
+    except Exception:
+        return False
+
+
+@contextlib.contextmanager
+def _containers() -> Iterator[TestInfra]:
+    from testcontainers.core.container import DockerContainer
+    from testcontainers.postgres import PostgresContainer
+
+    with (
+        PostgresContainer("pgvector/pgvector:pg16", driver=None) as pg,
+        DockerContainer("nats:2.10").with_command("-js").with_exposed_ports(4222) as nats,
+    ):
+        nats_url = f"nats://{nats.get_container_host_ip()}:{nats.get_exposed_port(4222)}"
+        yield TestInfra(pg.get_connection_url(), nats_url, "testcontainers")
+
+
+@contextlib.contextmanager
+def _embedded() -> Iterator[TestInfra]:
+    root = Path(tempfile.mkdtemp(prefix="tt-test-"))
+    os.chmod(root, 0o755)  # pgserver runs postgres as another system user when we are root
+    pg_dir = root / "pg"
+    url = start_postgres(pg_dir)
+    proc, nats_url, _ = start_nats(root / "nats", max_file_store="2GB")
+    try:
+        yield TestInfra(url, nats_url, "embedded")
+    finally:
+        proc.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(10)
+        stop_postgres(pg_dir)
+
+
+@contextlib.contextmanager
+def test_infra() -> Iterator[TestInfra]:
+    db, nats = os.environ.get("TT_TEST_DATABASE_URL"), os.environ.get("TT_TEST_NATS_URL")
+    if db and nats:
+        yield TestInfra(db, nats, "environment")
+    elif _docker_answers():
+        with _containers() as infra:
+            yield infra
+    else:
+        with _embedded() as infra:
+            yield infra
