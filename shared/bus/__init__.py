@@ -1,0 +1,1 @@
+"""The NATS JetStream bus: provisioning, publishing, dead-lettering and the stage app factory."""

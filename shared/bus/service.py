@@ -1,0 +1,225 @@
+"""The one FastStream app factory every pipeline stage uses.
+
+A `Stage` owns a NATS broker (OpenTelemetry + Prometheus middleware), registers handlers that
+receive decoded envelopes, dead-letters what cannot be handled, and serves /health and /metrics.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import msgspec
+import structlog
+import uvicorn
+from faststream import AckPolicy
+from faststream.asgi import AsgiFastStream, AsgiResponse, get
+from faststream.nats import JStream, NatsBroker, PullSub
+from faststream.nats.annotations import NatsMessage
+from faststream.nats.opentelemetry import NatsTelemetryMiddleware
+from faststream.nats.prometheus import NatsPrometheusMiddleware
+from nats.js import JetStreamContext
+from opentelemetry import trace
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY
+
+from shared.bus.dlq import backoff_delay, dead_letter
+from shared.bus.publisher import Publisher
+from shared.bus.streams import consumer_config, consumer_name, ensure_stream, stream_name
+from shared.contracts import ContractError, Envelope, decode, spec_for
+from shared.logging import get_logger
+from shared.metrics import CONSUMER_ACK_PENDING, CONSUMER_PENDING, EVENTS_CONSUMED, HANDLER_SECONDS, render
+from shared.settings import Settings
+
+Handler = Callable[[Envelope, "Stage"], Awaitable[None]]
+log = get_logger(__name__)
+
+
+class Stage:
+    def __init__(
+        self,
+        name: str,
+        settings: Settings,
+        *,
+        prefix: str = "tt",
+        tracer_provider: trace.TracerProvider | None = None,
+        fetch_batch: int = 100,
+    ) -> None:
+        self.name = name
+        self.settings = settings
+        self.prefix = prefix
+        self.fetch_batch = fetch_batch
+        self.tracer_provider = tracer_provider or trace.get_tracer_provider()
+        self.broker = NatsBroker(
+            settings.nats_url or "nats://127.0.0.1:4222",
+            graceful_timeout=20.0,  # SIGTERM drains in-flight messages this long
+            middlewares=(
+                NatsTelemetryMiddleware(tracer_provider=self.tracer_provider),
+                NatsPrometheusMiddleware(registry=REGISTRY, app_name=name),
+            ),
+        )
+        self._stream = JStream(stream_name(prefix), declare=False)
+        self._durables: list[str] = []
+        self._publisher: Publisher | None = None
+        self._js: JetStreamContext | None = None
+        self._lag_task: asyncio.Task[None] | None = None
+        self.state: dict[str, Any] = {}  # stage-owned resources (pools, providers), set up in on_start hooks
+        self._on_start: list[Callable[[Stage], Awaitable[None]]] = []
+        self._on_stop: list[Callable[[Stage], Awaitable[None]]] = []
+        self.app = AsgiFastStream(
+            self.broker,
+            asgi_routes=[("/health", self._health_route()), ("/metrics", self._metrics_route())],
+            on_startup=[self._startup],
+            after_startup=[self._after_startup],
+            on_shutdown=[self._shutdown],
+        )
+
+    # -- wiring -----------------------------------------------------------------------------
+    def on_start(self, hook: Callable[[Stage], Awaitable[None]]) -> Callable[[Stage], Awaitable[None]]:
+        self._on_start.append(hook)
+        return hook
+
+    def on_stop(self, hook: Callable[[Stage], Awaitable[None]]) -> Callable[[Stage], Awaitable[None]]:
+        self._on_stop.append(hook)
+        return hook
+
+    def handles(self, event_type: str, *, max_workers: int = 1) -> Callable[[Handler], Handler]:
+        """Register `fn(envelope, stage)` for one event type on a durable consumer of this stage."""
+        spec = spec_for(event_type)
+        subject = spec.subject(self.prefix)
+        durable = consumer_name(self.name, event_type)
+        self._durables.append(durable)
+
+        def register(fn: Handler) -> Handler:
+            async def consume(msg: NatsMessage) -> None:
+                await self._process(msg, event_type, fn)
+
+            consume.__name__ = f"{self.name}_{event_type.replace('.', '_')}"
+            self.broker.subscriber(
+                subject,
+                stream=self._stream,
+                durable=durable,
+                config=consumer_config(
+                    durable, subject, max_deliver=self.settings.max_deliver, ack_wait_s=self.settings.ack_wait_s
+                ),
+                pull_sub=PullSub(batch_size=self.fetch_batch, timeout=1.0),
+                ack_policy=AckPolicy.MANUAL,
+                max_workers=max_workers,
+                title=f"{self.name}:{event_type}",
+                description=(fn.__doc__ or "").strip() or None,
+            )(consume)
+            return fn
+
+        return register
+
+    @property
+    def publisher(self) -> Publisher:
+        if self._publisher is None:
+            raise RuntimeError(f"stage {self.name} is not started")
+        return self._publisher
+
+    # -- message processing -----------------------------------------------------------------
+    async def _process(self, msg: Any, event_type: str, fn: Handler) -> None:
+        raw = msg.raw_message
+        attempt = raw.metadata.num_delivered
+        started = time.perf_counter()
+        try:
+            envelope = decode(raw.data, subject=raw.subject, prefix=self.prefix)
+        except ContractError as exc:
+            # Not transient: retrying cannot fix a payload that breaks its contract.
+            await dead_letter(self._jetstream, raw, error=str(exc), service=self.name, prefix=self.prefix)
+            await msg.ack()
+            EVENTS_CONSUMED.labels(self.name, event_type, "invalid").inc()
+            return
+        with structlog.contextvars.bound_contextvars(event_id=envelope.id, correlation_id=envelope.correlation_id):
+            try:
+                await fn(envelope, self)
+            except Exception as exc:
+                if attempt >= self.settings.max_deliver:
+                    log.exception("handler_failed_dead_lettering", type=event_type, attempt=attempt)
+                    await dead_letter(
+                        self._jetstream,
+                        raw,
+                        error=f"{type(exc).__name__}: {exc}",
+                        service=self.name,
+                        prefix=self.prefix,
+                    )
+                    await msg.ack()
+                    EVENTS_CONSUMED.labels(self.name, event_type, "dead_lettered").inc()
+                else:
+                    log.warning("handler_failed_will_retry", type=event_type, attempt=attempt, error=str(exc))
+                    await msg.nack(delay=backoff_delay(attempt))
+                    EVENTS_CONSUMED.labels(self.name, event_type, "retried").inc()
+                return
+        await msg.ack()
+        EVENTS_CONSUMED.labels(self.name, event_type, "ok").inc()
+        HANDLER_SECONDS.labels(self.name, event_type).observe(time.perf_counter() - started)
+
+    # -- lifecycle --------------------------------------------------------------------------
+    @property
+    def _jetstream(self) -> JetStreamContext:
+        if self._js is None:
+            raise RuntimeError(f"stage {self.name} is not connected")
+        return self._js
+
+    async def _startup(self) -> None:
+        await self.broker.connect()
+        self._js = self.broker.connection.jetstream()
+        await ensure_stream(self._js, self.prefix)
+        self._publisher = Publisher(
+            self._js, producer=self.name, prefix=self.prefix, tracer_provider=self.tracer_provider
+        )
+        for hook in self._on_start:
+            await hook(self)
+
+    async def _after_startup(self) -> None:
+        self._lag_task = asyncio.create_task(self._report_lag())
+        log.info("stage_started", stage=self.name, consumers=len(self._durables))
+
+    async def _shutdown(self) -> None:
+        if self._lag_task:
+            self._lag_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._lag_task
+        for hook in self._on_stop:
+            await hook(self)
+        log.info("stage_stopping", stage=self.name)
+
+    async def _report_lag(self, every_s: float = 5.0) -> None:
+        while True:
+            for durable in self._durables:
+                with contextlib.suppress(Exception):
+                    info = await self._jetstream.consumer_info(stream_name(self.prefix), durable)
+                    CONSUMER_PENDING.labels(durable).set(info.num_pending or 0)
+                    CONSUMER_ACK_PENDING.labels(durable).set(info.num_ack_pending or 0)
+            await asyncio.sleep(every_s)
+
+    async def healthy(self) -> bool:
+        return self._js is not None and await self.broker.ping(timeout=2.0)
+
+    # -- HTTP -------------------------------------------------------------------------------
+    def _health_route(self) -> Any:
+        @get(include_in_schema=False)
+        async def health(scope: Any) -> AsgiResponse:
+            ok = await self.healthy()
+            body = msgspec.json.encode(
+                {"status": "ok" if ok else "unhealthy", "service": self.name, "consumers": len(self._durables)}
+            )
+            return AsgiResponse(body, 200 if ok else 503, headers={"content-type": "application/json"})
+
+        return health
+
+    def _metrics_route(self) -> Any:
+        @get(include_in_schema=False)
+        async def metrics(scope: Any) -> AsgiResponse:
+            return AsgiResponse(render(), 200, headers={"content-type": CONTENT_TYPE_LATEST})
+
+        return metrics
+
+
+async def serve(stage: Stage, host: str = "127.0.0.1", port: int = 0) -> None:
+    """Run the stage with its HTTP endpoints until SIGTERM/SIGINT, then drain and stop."""
+    config = uvicorn.Config(stage.app, host=host, port=port, lifespan="on", log_config=None, access_log=False)
+    await uvicorn.Server(config).serve()

@@ -1,0 +1,7 @@
+DROP TABLE IF EXISTS atom_versions;
+DROP TABLE IF EXISTS topic_versions;
+DROP TABLE IF EXISTS atom_links;
+DROP TABLE IF EXISTS atom_topics;
+DROP TABLE IF EXISTS atoms;
+DROP TABLE IF EXISTS extraction_runs;
+DROP TABLE IF EXISTS topics;
