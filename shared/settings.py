@@ -12,11 +12,15 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(name, default)
 
 
+def _pairs(raw: str) -> dict[str, str]:
+    """`a=x,b=y` → {"a": "x", "b": "y"}."""
+    return dict(item.split("=", 1) for item in raw.split(",") if "=" in item)
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     database_url: str = ""
     nats_url: str = ""
     data_dir: Path = Path(".tracker")
-    stream_name: str = "TT"
     subject_prefix: str = "tt"
     log_level: str = "INFO"
     log_format: str = "console"  # console | json
@@ -34,9 +38,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     vector_similarity_threshold: float = 0.7
     vector_search_limit: int = 10
     telegram_webhook_secret: str = ""
-    stage_ports: dict[str, int] = msgspec.field(
-        default_factory=lambda: {"ingest": 8101, "scorer": 8102, "embedder": 8103, "extractor": 8104}
-    )
+    stage_urls: dict[str, str] = {}  # name → base URL of each stage's /health, for the detailed health check
+    stage_host: str = "127.0.0.1"
+    stage_port: int = 0  # the HTTP port of a stage process (health, metrics)
 
     def __repr__(self) -> str:  # secrets never reach logs
         return f"Settings(database_url=<set:{bool(self.database_url)}>, nats_url={self.nats_url!r})"
@@ -48,7 +52,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             database_url=_env("DATABASE_URL", ""),
             nats_url=_env("NATS_URL", ""),
             data_dir=Path(_env("TT_DATA_DIR", ".tracker")),
-            stream_name=_env("TT_STREAM", "TT"),
+            subject_prefix=_env("TT_SUBJECT_PREFIX", "tt"),
             log_level=_env("LOG_LEVEL", "INFO").upper(),
             log_format=_env("LOG_FORMAT", "console"),
             api_host=_env("API_HOST", "127.0.0.1"),
@@ -65,4 +69,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             vector_similarity_threshold=float(_env("VECTOR_SIMILARITY_THRESHOLD", "0.7")),
             vector_search_limit=int(_env("VECTOR_SEARCH_LIMIT", "10")),
             telegram_webhook_secret=_env("TELEGRAM_WEBHOOK_SECRET", ""),
+            stage_urls=_pairs(_env("TT_STAGE_URLS", "")),
+            stage_host=_env("STAGE_HOST", "127.0.0.1"),
+            stage_port=int(_env("STAGE_PORT", "0")),
         )

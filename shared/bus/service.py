@@ -43,13 +43,12 @@ class Stage:
         name: str,
         settings: Settings,
         *,
-        prefix: str = "tt",
         tracer_provider: trace.TracerProvider | None = None,
         fetch_batch: int = 100,
     ) -> None:
         self.name = name
         self.settings = settings
-        self.prefix = prefix
+        self.prefix = settings.subject_prefix
         self.fetch_batch = fetch_batch
         self.tracer_provider = tracer_provider or trace.get_tracer_provider()
         self.broker = NatsBroker(
@@ -60,8 +59,9 @@ class Stage:
                 NatsPrometheusMiddleware(registry=REGISTRY, app_name=name),
             ),
         )
-        self._stream = JStream(stream_name(prefix), declare=False)
+        self._stream = JStream(stream_name(self.prefix), declare=False)
         self._durables: list[str] = []
+        self.event_types: list[str] = []
         self._publisher: Publisher | None = None
         self._js: JetStreamContext | None = None
         self._lag_task: asyncio.Task[None] | None = None
@@ -91,6 +91,7 @@ class Stage:
         subject = spec.subject(self.prefix)
         durable = consumer_name(self.name, event_type)
         self._durables.append(durable)
+        self.event_types.append(event_type)
 
         def register(fn: Handler) -> Handler:
             async def consume(msg: NatsMessage) -> None:

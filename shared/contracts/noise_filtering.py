@@ -17,7 +17,12 @@ class ScoreFactors(EventData, frozen=True, kw_only=True):
 
 
 class MessageScored(EventData, frozen=True, kw_only=True):
+    """Carries the text and chat so downstream stages (embedder, extractor) need no look-up."""
+
     key: str
+    chat_id: str
+    text: str
+    sent_at: datetime
     score: float
     classification: Classification
     factors: ScoreFactors

@@ -18,7 +18,7 @@ from shared.testing.running import serving
 
 
 def _stage(nats_url: str, prefix: str, seen: list[Envelope], attempts: dict[str, int]) -> Stage:
-    stage = Stage("probe", Settings(nats_url=nats_url, max_deliver=3, ack_wait_s=5), prefix=prefix)
+    stage = Stage("probe", Settings(nats_url=nats_url, subject_prefix=prefix, max_deliver=3, ack_wait_s=5))
 
     @stage.handles("tasks.created")
     async def record(envelope: Envelope, _: Stage) -> None:

@@ -1,0 +1,81 @@
+"""Litestar app factory: HTTP API, WebSocket relay, projection runner, OpenAPI and AsyncAPI docs."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import nats
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from opentelemetry import trace
+
+from services.gateway import projections
+from services.gateway.api.asyncapi import AsyncAPIController
+from services.gateway.api.health import HealthController
+from services.gateway.errors import exception_handlers
+from services.gateway.hub import Hub
+from services.gateway.projections.base import Projection
+from services.gateway.projections.runner import ProjectionRunner, stop_task
+from services.gateway.ws import ws_handler
+from shared.bus.publisher import Publisher
+from shared.bus.streams import ensure_stream
+from shared.db.pool import create_pool
+from shared.logging import get_logger
+from shared.settings import Settings
+
+log = get_logger(__name__)
+CONTROLLERS: list[Any] = [HealthController, AsyncAPIController]
+
+
+def create_app(
+    settings: Settings,
+    *,
+    tracer_provider: trace.TracerProvider | None = None,
+    read_models: Sequence[Projection] = projections.ALL,
+    run_projections: bool = True,
+) -> Litestar:
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        state = app.state
+        state.pool = await create_pool(settings.database_url)
+        state.nc = await nats.connect(settings.nats_url, name="gateway", max_reconnect_attempts=-1, drain_timeout=5)
+        state.js = state.nc.jetstream()
+        await ensure_stream(state.js, settings.subject_prefix)
+        state.publisher = Publisher(
+            state.js, producer="gateway", prefix=settings.subject_prefix, tracer_provider=tracer_provider
+        )
+        state.runner = ProjectionRunner(
+            state.pool,
+            state.js,
+            read_models,
+            state.hub,
+            prefix=settings.subject_prefix,
+            tracer_provider=tracer_provider,
+        )
+        task = asyncio.create_task(state.runner.run()) if run_projections else None
+        log.info("gateway_started", projections=[p.name for p in read_models])
+        try:
+            yield
+        finally:
+            if task is not None:
+                await stop_task(task, state.runner)
+            await state.nc.drain()
+            await state.pool.close()
+
+    return Litestar(
+        route_handlers=[*CONTROLLERS, ws_handler],
+        lifespan=[lifespan],
+        state=State({"settings": settings, "hub": Hub(), "prefix": settings.subject_prefix}),
+        exception_handlers=exception_handlers(),
+        openapi_config=OpenAPIConfig(
+            title="Task Tracker API",
+            version="0.1.0",
+            path="/api/docs",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        ),
+    )

@@ -1,0 +1,36 @@
+"""Error responses: a field and a reason for bad input, never a stack trace."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_500_INTERNAL_SERVER_ERROR
+
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
+
+def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
+    return Response(
+        {"status_code": 400, "detail": "invalid input", "errors": exc.extra or []},
+        status_code=HTTP_400_BAD_REQUEST,
+    )
+
+
+def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {"status_code": exc.status_code, "detail": exc.detail}
+    if exc.extra:
+        body["errors"] = exc.extra
+    return Response(body, status_code=exc.status_code, headers=exc.headers)
+
+
+def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    log.exception("unhandled_error", path=request.url.path)
+    return Response({"status_code": 500, "detail": "internal error"}, status_code=HTTP_500_INTERNAL_SERVER_ERROR)
+
+
+def exception_handlers() -> dict[Any, Any]:
+    return {ValidationException: _validation, HTTPException: _http, Exception: _unexpected}

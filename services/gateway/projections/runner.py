@@ -1,0 +1,248 @@
+"""The projection runner: consumes the whole stream, logs each event, applies projections, then acks.
+
+Per batch, one transaction appends to `events`, applies every interested projection whose checkpoint is
+behind, and moves the checkpoints; only after commit are the messages acked and relayed to WebSockets.
+A failing event is retried in place (order matters to checkpoints), then dead-lettered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+
+import asyncpg
+import msgspec
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
+
+from services.gateway.hub import Frame, Hub
+from services.gateway.projections import events_log
+from services.gateway.projections.base import Projection
+from shared.bus.dlq import backoff_delay, dead_letter
+from shared.bus.streams import stream_name
+from shared.contracts import ContractError, Envelope, decode, spec_for
+from shared.logging import get_logger
+from shared.metrics import EVENTS_CONSUMED, HANDLER_SECONDS, PROJECTION_LAST_SEQ
+from shared.tracing import extract_context
+
+log = get_logger(__name__)
+SERVICE = "gateway"
+DURABLE = "gateway--projections"
+_frame_encoder = msgspec.json.Encoder()
+
+
+def frame_text(seq: int, envelope: Envelope) -> str:
+    return _frame_encoder.encode(
+        {
+            "seq": seq,
+            "topic": spec_for(envelope.type).topic,
+            "type": envelope.type,
+            "occurred_at": envelope.occurred_at,
+            "data": envelope.data,
+        }
+    ).decode()
+
+
+async def load_checkpoints(conn: asyncpg.Connection, names: Sequence[str]) -> dict[str, int]:
+    await conn.executemany(
+        "INSERT INTO projection_checkpoints (projection, last_seq) VALUES ($1, 0) ON CONFLICT DO NOTHING",
+        [(n,) for n in names],
+    )
+    rows = await conn.fetch(
+        "SELECT projection, last_seq FROM projection_checkpoints WHERE projection = ANY($1::text[]) FOR UPDATE",
+        list(names),
+    )
+    return {r["projection"]: r["last_seq"] for r in rows}
+
+
+async def save_checkpoints(conn: asyncpg.Connection, changed: dict[str, int]) -> None:
+    await conn.executemany(
+        "UPDATE projection_checkpoints SET last_seq = $2, updated_at = now() WHERE projection = $1",
+        list(changed.items()),
+    )
+    for name, seq in changed.items():
+        PROJECTION_LAST_SEQ.labels(name).set(seq)
+
+
+async def apply_event(
+    conn: asyncpg.Connection,
+    projections: Sequence[Projection],
+    checkpoints: dict[str, int],
+    changed: dict[str, int],
+    seq: int,
+    envelope: Envelope,
+) -> None:
+    """Apply one event to every interested projection that has not seen it yet."""
+    for projection in projections:
+        handler = projection.handlers.get(envelope.type)
+        if handler is not None and seq > checkpoints[projection.name]:
+            await handler(conn, envelope, seq)
+            checkpoints[projection.name] = changed[projection.name] = seq
+
+
+class ProjectionRunner:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        js: JetStreamContext,
+        projections: Sequence[Projection],
+        hub: Hub,
+        *,
+        prefix: str = "tt",
+        batch_size: int = 256,
+        max_attempts: int = 5,
+        tracer_provider: trace.TracerProvider | None = None,
+    ) -> None:
+        self._pool, self._js, self._projections, self._hub = pool, js, list(projections), hub
+        self._prefix, self._batch_size, self._max_attempts = prefix, batch_size, max_attempts
+        self._tracer = trace.get_tracer("tt.projections", tracer_provider=tracer_provider)
+        self._stopping = asyncio.Event()
+        self.applied_seq = 0  # last sequence committed, for health and tests
+
+    async def run(self) -> None:
+        stream = stream_name(self._prefix)
+        config = ConsumerConfig(
+            durable_name=DURABLE,
+            filter_subject=f"{self._prefix}.>",
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_wait=120,
+            max_ack_pending=self._batch_size * 4,
+        )
+        sub = await self._js.pull_subscribe(f"{self._prefix}.>", durable=DURABLE, stream=stream, config=config)
+        try:
+            while not self._stopping.is_set():
+                try:
+                    msgs = await sub.fetch(self._batch_size, timeout=0.5)
+                except (TimeoutError, NatsTimeoutError):
+                    continue
+                frames = await self._handle(msgs)
+                for msg in msgs:
+                    await msg.ack()
+                self._hub.publish(frames)
+        finally:
+            await sub.unsubscribe()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def _handle(self, msgs: list[Msg]) -> list[Frame]:
+        try:
+            return await self._apply_batch(msgs)
+        except Exception as exc:
+            log.warning("projection_batch_failed_retrying_one_by_one", error=str(exc), size=len(msgs))
+        frames: list[Frame] = []
+        for msg in msgs:
+            frames.extend(await self._apply_with_retries(msg))
+        return frames
+
+    async def _apply_with_retries(self, msg: Msg) -> list[Frame]:
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                return await self._apply_batch([msg])
+            except Exception as exc:
+                if attempt == self._max_attempts:
+                    error = f"{type(exc).__name__}: {exc}"
+                    await dead_letter(self._js, msg, error=error, service=SERVICE, prefix=self._prefix)
+                    EVENTS_CONSUMED.labels(SERVICE, "unknown", "dead_lettered").inc()
+                    return []
+                await asyncio.sleep(backoff_delay(attempt, base=0.2, cap=5.0))
+        return []
+
+    async def _apply_batch(self, msgs: list[Msg]) -> list[Frame]:
+        frames: list[Frame] = []
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        names = [p.name for p in self._projections]
+        async with self._pool.acquire() as conn, conn.transaction():
+            checkpoints = await load_checkpoints(conn, names)
+            changed: dict[str, int] = {}
+            for msg in msgs:
+                seq = msg.metadata.sequence.stream
+                if msg.subject.startswith(f"{self._prefix}.dlq."):
+                    continue
+                try:
+                    envelope = decode(msg.data, subject=msg.subject, prefix=self._prefix)
+                except ContractError as exc:
+                    await dead_letter(self._js, msg, error=str(exc), service=SERVICE, prefix=self._prefix)
+                    EVENTS_CONSUMED.labels(SERVICE, "invalid", "invalid").inc()
+                    continue
+                headers = dict(msg.headers or {})
+                with self._tracer.start_as_current_span(
+                    f"project {envelope.type}", context=extract_context(headers), kind=SpanKind.CONSUMER
+                ):
+                    if not await events_log.append(conn, seq, msg.subject, envelope, headers):
+                        continue  # already logged and projected in an earlier, committed batch
+                    await apply_event(conn, self._projections, checkpoints, changed, seq, envelope)
+                topic = spec_for(envelope.type).topic
+                if topic is not None:
+                    frames.append(Frame(seq, topic, frame_text(seq, envelope)))
+                EVENTS_CONSUMED.labels(SERVICE, envelope.type, "ok").inc()
+            await save_checkpoints(conn, changed)
+        if msgs:
+            self.applied_seq = max(self.applied_seq, msgs[-1].metadata.sequence.stream)
+        HANDLER_SECONDS.labels(SERVICE, "projection_batch").observe(loop.time() - started)
+        return frames
+
+
+async def replay(pool: asyncpg.Pool, projections: Sequence[Projection], *, page: int = 2000) -> int:
+    """Rebuild the given projections from the `events` log; returns the number of events applied."""
+    applied = 0
+    async with pool.acquire() as conn, conn.transaction():
+        for projection in projections:
+            for statement in projection.reset_sql:
+                await conn.execute(statement)
+        names = [p.name for p in projections]
+        await conn.execute("UPDATE projection_checkpoints SET last_seq = 0 WHERE projection = ANY($1::text[])", names)
+        checkpoints = await load_checkpoints(conn, names)
+        types = sorted({t for p in projections for t in p.handlers})
+        changed: dict[str, int] = {}
+        last = 0
+        while True:
+            rows = await conn.fetch(
+                "SELECT seq, id, type, occurred_at, correlation_id, causation_id, producer, version, data "
+                "FROM events WHERE seq > $1 AND type = ANY($2::text[]) ORDER BY seq LIMIT $3",
+                last,
+                types,
+                page,
+            )
+            if not rows:
+                break
+            for row in rows:
+                envelope = envelope_from_row(row)
+                await apply_event(conn, projections, checkpoints, changed, row["seq"], envelope)
+                applied += 1
+            last = rows[-1]["seq"]
+        # The checkpoint stays where the live runner had it, so it does not re-apply the tail.
+        await conn.execute(
+            "UPDATE projection_checkpoints"
+            " SET last_seq = greatest(last_seq, (SELECT coalesce(max(seq), 0) FROM events))"
+            " WHERE projection = ANY($1::text[])",
+            names,
+        )
+    return applied
+
+
+def envelope_from_row(row: asyncpg.Record) -> Envelope:
+    data = msgspec.convert(row["data"], spec_for(row["type"]).data, strict=False)
+    return Envelope(
+        id=str(row["id"]),
+        type=row["type"],
+        occurred_at=row["occurred_at"],
+        correlation_id=row["correlation_id"],
+        causation_id=row["causation_id"],
+        producer=row["producer"],
+        version=row["version"],
+        data=data,
+    )
+
+
+async def stop_task(task: asyncio.Task[None], runner: ProjectionRunner) -> None:
+    runner.stop()
+    with contextlib.suppress(asyncio.CancelledError):
+        await asyncio.wait_for(task, timeout=10)

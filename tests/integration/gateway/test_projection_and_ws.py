@@ -1,0 +1,175 @@
+"""Events on the bus reach read models and WebSocket clients; resume, restart and replay are exact."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import websockets
+
+from services.gateway import projections
+from services.gateway.projections.runner import replay
+from shared.contracts import utcnow
+from shared.contracts.messages import Author, MessageIngested
+from shared.contracts.tasks import TaskCreated, TaskStatusChanged
+
+from .conftest import TOKEN, GatewayHarness
+
+
+def ws_url(base: str, query: str) -> str:
+    return base.replace("http://", "ws://") + f"/ws?token={TOKEN}&{query}"
+
+
+async def recv_events(ws: Any, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    async with asyncio.timeout(timeout):
+        while len(out) < count:
+            frame = json.loads(await ws.recv())
+            if "seq" in frame:
+                out.append(frame)
+    return out
+
+
+async def wait_for(condition: Any, timeout: float = 15.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not await condition():
+            await asyncio.sleep(0.05)
+
+
+def message(i: int, chat: str = "-1001") -> MessageIngested:
+    return MessageIngested(
+        key=f"telegram:{chat}:{i}",
+        chat_id=chat,
+        message_id=i,
+        text=f"повідомлення {i}: the deploy failed with error 500",
+        sent_at=utcnow(),
+        author=Author(source_user_id=str(100 + i % 3), display_name=f"User {i % 3}"),
+        language="uk",
+    )
+
+
+async def test_event_reaches_read_model_and_only_subscribed_clients(harness: GatewayHarness) -> None:
+    async with harness.serve() as base:
+        async with (
+            websockets.connect(ws_url(base, "topics=tasks")) as tasks_ws,
+            websockets.connect(ws_url(base, "topics=messages")) as messages_ws,
+        ):
+            hello = json.loads(await tasks_ws.recv())
+            assert hello["type"] == "connection" and hello["data"]["topics"] == ["tasks"]
+            await messages_ws.recv()
+            await harness.publisher.emit(TaskCreated(task_id="0192a8a0-0000-7000-8000-000000000001", title="Fix login"))
+            (frame,) = await recv_events(tasks_ws, 1)
+            assert frame["topic"] == "tasks" and frame["type"] == "tasks.created"
+            assert frame["data"]["title"] == "Fix login"
+            # The messages client got nothing: the next frame it sees is the message event we now send.
+            await harness.publisher.emit(message(1))
+            (other,) = await recv_events(messages_ws, 1)
+            assert other["type"] == "messages.ingested"
+        title = await harness.pool.fetchval("SELECT title FROM tasks")  # type: ignore[attr-defined]
+        assert title == "Fix login"
+
+
+async def test_reconnecting_with_since_receives_exactly_what_was_missed(harness: GatewayHarness) -> None:
+    async with harness.serve() as base:
+        async with websockets.connect(ws_url(base, "topics=messages")) as ws:
+            await ws.recv()
+            await harness.publisher.emit(message(1))
+            (first,) = await recv_events(ws, 1)
+        for i in range(2, 6):
+            await harness.publisher.emit(message(i))
+        await harness.publisher.emit(TaskCreated(task_id="0192a8a0-0000-7000-8000-000000000002", title="other topic"))
+        await wait_for(lambda: _events_at_least(harness, 6))
+        async with websockets.connect(ws_url(base, f"topics=messages&since={first['seq']}")) as ws:
+            await ws.recv()
+            missed = await recv_events(ws, 4)
+            assert [f["data"]["message_id"] for f in missed] == [2, 3, 4, 5]
+            await harness.publisher.emit(message(6))
+            (live,) = await recv_events(ws, 1)
+            assert live["data"]["message_id"] == 6 and live["seq"] > missed[-1]["seq"]
+
+
+async def _events_at_least(harness: GatewayHarness, n: int) -> bool:
+    return await harness.pool.fetchval("SELECT count(*) FROM events") >= n  # type: ignore[attr-defined, no-any-return]
+
+
+async def _count(harness: GatewayHarness, sql: str) -> int:
+    return await harness.pool.fetchval(sql)  # type: ignore[attr-defined, no-any-return]
+
+
+async def test_bad_topics_and_frames_close_with_clear_codes(harness: GatewayHarness) -> None:
+    async with harness.serve() as base:
+        async with websockets.connect(ws_url(base, "topics=tasks,nonsense")) as ws:
+            try:
+                await ws.recv()
+            except websockets.ConnectionClosed as closed:
+                assert closed.rcvd is not None and closed.rcvd.code == 4400
+                assert "nonsense" in closed.rcvd.reason
+        async with websockets.connect(base.replace("http://", "ws://") + "/ws?topics=tasks") as ws:
+            try:
+                await ws.recv()
+            except websockets.ConnectionClosed as closed:
+                assert closed.rcvd is not None and closed.rcvd.code == 4401
+        async with websockets.connect(ws_url(base, "topics=tasks")) as ws:
+            await ws.recv()
+            await ws.send(json.dumps({"action": "subscribe", "topic": "messages"}))
+            ack = json.loads(await ws.recv())
+            assert ack == {
+                "type": "subscription",
+                "action": "subscribe",
+                "topic": "messages",
+                "topics": ["messages", "tasks"],
+            }
+            await ws.send("not json")
+            try:
+                await ws.recv()
+            except websockets.ConnectionClosed as closed:
+                assert closed.rcvd is not None and closed.rcvd.code == 4400
+
+
+async def test_gateway_restart_mid_stream_loses_nothing_and_applies_nothing_twice(harness: GatewayHarness) -> None:
+    total = 600
+
+    async def produce() -> None:
+        for start in range(0, total, 50):
+            batch = [(harness.publisher.envelope(message(i)), f"telegram:-1001:{i}") for i in range(start, start + 50)]
+            await harness.publisher.publish_many(batch)
+            await asyncio.sleep(0.02)
+
+    producer = asyncio.create_task(produce())
+    async with harness.serve():
+        await wait_for(lambda: _events_at_least(harness, 100))
+    # The gateway is down while the producer keeps going; then it comes back.
+    await asyncio.sleep(0.2)
+    async with harness.serve():
+        await producer
+        await wait_for(lambda: _events_at_least(harness, total))
+        await asyncio.sleep(0.3)
+    assert await _count(harness, "SELECT count(*) FROM messages") == total
+    assert await _count(harness, "SELECT count(*) FROM events") == total
+    assert await _count(harness, "SELECT count(DISTINCT id) FROM events") == total
+    checkpoint = await _count(harness, "SELECT last_seq FROM projection_checkpoints WHERE projection = 'messages'")
+    assert checkpoint == await _count(harness, "SELECT max(seq) FROM events")
+
+
+async def test_replay_reproduces_live_read_models_row_for_row(harness: GatewayHarness) -> None:
+    task_id = "0192a8a0-0000-7000-8000-000000000003"
+    async with harness.serve():
+        for i in range(30):
+            await harness.publisher.emit(message(i, chat="-1001" if i % 2 else "-1002"))
+        await harness.publisher.emit(TaskCreated(task_id=task_id, title="Ship it", source_message_keys=["k"]))
+        await harness.publisher.emit(TaskStatusChanged(task_id=task_id, from_status="open", to_status="in_progress"))
+        await wait_for(lambda: _events_at_least(harness, 32))
+        await asyncio.sleep(0.3)
+    tables = ["messages", "profiles", "chats", "tasks", "message_classification_history"]
+    live = {t: await _dump(harness, t) for t in tables}
+    applied = await replay(harness.pool, projections.ALL)  # type: ignore[arg-type]
+    assert applied == 32
+    rebuilt = {t: await _dump(harness, t) for t in tables}
+    assert rebuilt == live
+    assert len(live["messages"]) == 30 and live["tasks"][0]["status"] == "in_progress"
+
+
+async def _dump(harness: GatewayHarness, table: str) -> list[dict[str, Any]]:
+    rows = await harness.pool.fetch(f"SELECT * FROM {table} ORDER BY 1")  # type: ignore[attr-defined]
+    return [{k: (v.tolist() if hasattr(v, "tolist") else v) for k, v in dict(r).items()} for r in rows]
