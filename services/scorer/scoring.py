@@ -88,13 +88,12 @@ _CEILING_SLOPE: Final = (0.30 - PURE_NOISE_CEILING) / 0.15
 # Content bands (with neutral context the score is 0.3 + 0.4 * content, so signal needs content > 0.75).
 _NOISE_CONTENT: Final = 0.08  # says something, but nothing about work
 _WEAK_FLOOR: Final = 0.24  # vague but work-related: a status, a hunch, a bare link
-_SHORT_CAP: Final = 0.70  # under five words stays weak unless it carries code
+_SHORT_CAP: Final = 0.70  # under five words stays weak unless it is a code block or stack trace
 _HARD_SIGNAL: Final = 0.92  # code blocks and stack traces
 
 # Each piece of specific evidence adds this much content; capped so length still matters.
 _SPEC_STEP: Final = 0.1
 _SPEC_CAP: Final = 6.0
-
 
 _SENTENCE_BREAK: Final = re.compile(r"[.!?;:\n]")
 _MAX_NOISE_SEGMENT: Final = 60
@@ -130,8 +129,11 @@ def analyse_content(text: str) -> ContentEvidence:
         if not segment:
             continue
         # Noise phrases are short; skipping the big alternation for long segments keeps scoring fast.
-        if (len(segment) <= _MAX_NOISE_SEGMENT and segment.count(" ") < _MAX_NOISE_WORDS
-                and lx.NOISE_SEGMENT.fullmatch(segment)):
+        if (
+            len(segment) <= _MAX_NOISE_SEGMENT
+            and segment.count(" ") < _MAX_NOISE_WORDS
+            and lx.NOISE_SEGMENT.fullmatch(segment)
+        ):
             continue
         for token in lx.WORD.findall(segment):
             words += 1
@@ -158,8 +160,9 @@ def analyse_content(text: str) -> ContentEvidence:
     spec += 1.0 if lx.LIST_OR_LABEL.search(norm) else 0.0
     timing = 1.0 if (lx.DEADLINE.search(norm) or (number and lx.DATE_OR_TIME.search(norm))) else 0.0
     spec += timing
-    question = "?" in norm and (words >= 3 or (words == 2 and meaningful >= 2
-                                                and lx.QUESTION_WORD.search(plain) is not None))
+    question = "?" in norm and (
+        words >= 3 or (words == 2 and meaningful >= 2 and lx.QUESTION_WORD.search(plain) is not None)
+    )
     # A concrete question about a technical thing, or a problem described at length, is specific.
     spec += 1.0 if question and tech > 0 else 0.0
     spec += 1.0 if words >= 6 and lx.PROBLEM.search(plain) else 0.0
@@ -187,12 +190,12 @@ def content_ceiling(content: float) -> float:
 
 
 def _author_factor(ratio: float | None) -> float:
-    return NEUTRAL if ratio is None else min(1.0, max(0.0, ratio))
+    return NEUTRAL if ratio is None or math.isnan(ratio) else min(1.0, max(0.0, ratio))
 
 
 def _temporal_factor(is_reply: bool, gap: float | None) -> float:
     value = NEUTRAL + (0.2 if is_reply else 0.0)  # a reply continues a thread someone cared about
-    if gap is not None:
+    if gap is not None and not math.isnan(gap):
         if gap < 5:
             value -= 0.15  # rapid-fire bursts are mostly reactions
         elif gap < 30:
@@ -235,8 +238,7 @@ def score_message(
     author = _author_factor(inp.author_signal_ratio)
     temporal = _temporal_factor(inp.is_reply, inp.seconds_since_previous)
     topic = _topic_factor(inp.text, inp.topic_keywords)
-    total = (weights.content * content + weights.author * author
-             + weights.temporal * temporal + weights.topic * topic)
+    total = weights.content * content + weights.author * author + weights.temporal * temporal + weights.topic * topic
     score = min(total, content_ceiling(content))
     if evidence.pure_noise:
         # The ceiling already does this at default thresholds; this keeps it true for any configured ones.

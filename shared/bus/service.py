@@ -34,6 +34,7 @@ from shared.metrics import CONSUMER_ACK_PENDING, CONSUMER_PENDING, EVENTS_CONSUM
 from shared.settings import Settings
 
 Handler = Callable[[Envelope, "Stage"], Awaitable[None]]
+BatchHandler = Callable[[list[Envelope], "Stage"], Awaitable[None]]
 log = get_logger(__name__)
 
 
@@ -114,6 +115,80 @@ class Stage:
             return fn
 
         return register
+
+    def handles_batch(
+        self, event_type: str, *, batch_size: int = 100, max_wait_s: float = 0.5
+    ) -> Callable[[BatchHandler], BatchHandler]:
+        """Register `fn(envelopes, stage)` receiving up to `batch_size` events, flushed by size or `max_wait_s`.
+
+        For work that is cheaper per batch (one embedding call per batch). The batch is acked as a whole
+        after `fn` returns; on failure every message is retried, and dead-lettered at its last delivery.
+        """
+        spec = spec_for(event_type)
+        subject = spec.subject(self.prefix)
+        durable = consumer_name(self.name, event_type)
+        self._durables.append(durable)
+        self.event_types.append(event_type)
+
+        def register(fn: BatchHandler) -> BatchHandler:
+            async def consume(msg: NatsMessage) -> None:
+                await self._process_batch(msg, event_type, fn)
+
+            consume.__name__ = f"{self.name}_{event_type.replace('.', '_')}_batch"
+            self.broker.subscriber(
+                subject,
+                stream=self._stream,
+                durable=durable,
+                config=consumer_config(
+                    durable,
+                    subject,
+                    max_deliver=self.settings.max_deliver,
+                    ack_wait_s=self.settings.ack_wait_s,
+                    max_ack_pending=batch_size * 4,
+                ),
+                pull_sub=PullSub(batch_size=batch_size, timeout=max_wait_s, batch=True),
+                ack_policy=AckPolicy.MANUAL,
+                title=f"{self.name}:{event_type}",
+                description=(fn.__doc__ or "").strip() or None,
+            )(consume)
+            return fn
+
+        return register
+
+    async def _process_batch(self, msg: Any, event_type: str, fn: BatchHandler) -> None:
+        raws = list(msg.raw_message)
+        started = time.perf_counter()
+        envelopes: list[Envelope] = []
+        valid = []
+        for raw in raws:
+            try:
+                envelopes.append(decode(raw.data, subject=raw.subject, prefix=self.prefix))
+                valid.append(raw)
+            except ContractError as exc:
+                await dead_letter(self._jetstream, raw, error=str(exc), service=self.name, prefix=self.prefix)
+                await raw.ack()
+                EVENTS_CONSUMED.labels(self.name, event_type, "invalid").inc()
+        if not envelopes:
+            return
+        try:
+            await fn(envelopes, self)
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            log.warning("batch_handler_failed", type=event_type, size=len(valid), error=error)
+            for raw in valid:
+                attempt = raw.metadata.num_delivered
+                if attempt >= self.settings.max_deliver:
+                    await dead_letter(self._jetstream, raw, error=error, service=self.name, prefix=self.prefix)
+                    await raw.ack()
+                    EVENTS_CONSUMED.labels(self.name, event_type, "dead_lettered").inc()
+                else:
+                    await raw.nak(delay=backoff_delay(attempt))
+                    EVENTS_CONSUMED.labels(self.name, event_type, "retried").inc()
+            return
+        for raw in valid:
+            await raw.ack()
+        EVENTS_CONSUMED.labels(self.name, event_type, "ok").inc(len(valid))
+        HANDLER_SECONDS.labels(self.name, event_type).observe(time.perf_counter() - started)
 
     @property
     def publisher(self) -> Publisher:

@@ -93,3 +93,30 @@ async def test_publish_many_sets_dedupe_ids(nats_url: str, subject_prefix: str) 
     assert len(acks) == 20
     assert sum(1 for a in acks if a.duplicate) == 15
     assert info.state.messages == 5
+
+
+async def test_batch_handler_receives_batches_and_acks_them(nats_url: str, subject_prefix: str) -> None:
+    batches: list[list[str]] = []
+    stage = Stage("batcher", Settings(nats_url=nats_url, subject_prefix=subject_prefix, max_deliver=3))
+
+    @stage.handles_batch("tasks.created", batch_size=10, max_wait_s=0.2)
+    async def collect(envelopes: list[Envelope], _: Stage) -> None:
+        batches.append([e.data.title for e in envelopes])
+
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    await ensure_stream(js, subject_prefix)
+    publisher = Publisher(js, producer="test", prefix=subject_prefix)
+    await publisher.publish_many(
+        [(publisher.envelope(TaskCreated(task_id=str(i), title=f"t{i}")), None) for i in range(25)]
+    )
+    async with serving(stage.app):
+        for _ in range(100):
+            if sum(len(b) for b in batches) >= 25:
+                break
+            await asyncio.sleep(0.05)
+    info = await js.consumer_info(subject_prefix.upper(), "batcher--tasks_created")
+    await nc.close()
+    assert sorted(t for b in batches for t in b) == sorted(f"t{i}" for i in range(25))
+    assert max(len(b) for b in batches) == 10
+    assert info.num_ack_pending == 0 and info.num_pending == 0

@@ -1,0 +1,183 @@
+"""Evaluate the scorer on labelled messages: ``tracker eval scoring FILE [--json]``.
+
+Messages are scored one by one with neutral context (author unknown, not a reply, no gap, no topics),
+through the same ``score_message`` the service calls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, Final
+
+import msgspec
+
+from services.scorer.scoring import (
+    DEFAULT_THRESHOLDS,
+    DEFAULT_WEIGHTS,
+    ScoringInput,
+    ScoringWeights,
+    Thresholds,
+    score_message,
+)
+
+__all__ = ["LABELS", "LabelledMessage", "MessageResult", "Report", "evaluate", "load_labelled", "main"]
+
+LABELS: Final = ("signal", "weak_signal", "noise")
+_LABEL_ALIASES: Final = {
+    "signal": "signal",
+    "strong_signal": "signal",
+    "strong": "signal",
+    "weak_signal": "weak_signal",
+    "weak": "weak_signal",
+    "noise": "noise",
+}
+
+
+class LabelledMessage(msgspec.Struct, frozen=True):
+    id: str
+    text: str
+    label: str  # one of LABELS
+    language: str | None = None
+
+
+class MessageResult(msgspec.Struct, frozen=True):
+    id: str
+    score: float
+    predicted: str
+
+
+class Report(msgspec.Struct, frozen=True, kw_only=True):
+    accuracy: float
+    macro_f1: float
+    binary_accuracy: float  # true signal vs true noise; a prediction counts as noise only if labelled noise
+    confusion: dict[str, dict[str, int]]  # true label → predicted label → count
+    per_message: list[MessageResult]
+
+
+def _label(raw: Any, where: str) -> str:
+    label = _LABEL_ALIASES.get(str(raw).strip().lower())
+    if label is None:
+        raise ValueError(f"{where}: unknown label {raw!r}")
+    return label
+
+
+def load_labelled(path: str | Path) -> list[LabelledMessage]:
+    """Read labelled messages from a ``{"messages": [...]}`` file, a bare list, or a scenario file."""
+    path = Path(path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if isinstance(data, dict):
+        rows = data.get("messages")
+        prefix = str(data.get("scenario") or path.stem)
+        default_language = data.get("language")
+    else:
+        rows, prefix, default_language = data, path.stem, None
+    if not isinstance(rows, list):
+        raise ValueError(f"{path}: expected a list of messages or an object with 'messages'")
+    items: list[LabelledMessage] = []
+    for index, row in enumerate(rows):
+        where = f"{path}:{index}"
+        if not isinstance(row, dict) or "text" not in row:
+            raise ValueError(f"{where}: message needs a 'text'")
+        raw_label = row.get("label", row.get("expected_label"))
+        if raw_label is None:
+            raise ValueError(f"{where}: message needs a 'label' or 'expected_label'")
+        if "id" in row:
+            msg_id = str(row["id"])
+        else:  # scenario files number their messages instead of naming them
+            msg_id = f"{prefix}#{row.get('order', index + 1)}"
+        language = row.get("language", default_language)
+        items.append(
+            LabelledMessage(
+                msg_id, str(row["text"]), _label(raw_label, where), None if language is None else str(language)
+            )
+        )
+    return items
+
+
+def _f1(confusion: dict[str, dict[str, int]], label: str) -> float:
+    tp = confusion[label][label]
+    predicted = sum(confusion[t][label] for t in LABELS)
+    actual = sum(confusion[label].values())
+    if predicted == 0 or actual == 0:
+        return 0.0
+    precision, recall = tp / predicted, tp / actual
+    return 0.0 if tp == 0 else 2 * precision * recall / (precision + recall)
+
+
+def evaluate(
+    items: Iterable[LabelledMessage],
+    weights: ScoringWeights = DEFAULT_WEIGHTS,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> Report:
+    """Score every item with neutral context and compare with its label."""
+    confusion = {t: dict.fromkeys(LABELS, 0) for t in LABELS}
+    results: list[MessageResult] = []
+    binary_total = binary_right = 0
+    for item in items:
+        result = score_message(ScoringInput(text=item.text, language=item.language), weights, thresholds)
+        confusion[item.label][result.classification] += 1
+        results.append(MessageResult(item.id, result.score, result.classification))
+        if item.label != "weak_signal":
+            # The filter question: is it noise?  Weak and strong predictions both keep a message.
+            binary_total += 1
+            binary_right += (result.classification == "noise") == (item.label == "noise")
+    total = len(results)
+    correct = sum(confusion[t][t] for t in LABELS)
+    present = [t for t in LABELS if sum(confusion[t].values()) or sum(confusion[x][t] for x in LABELS)]
+    return Report(
+        accuracy=correct / total if total else 0.0,
+        macro_f1=sum(_f1(confusion, t) for t in present) / len(present) if present else 0.0,
+        binary_accuracy=binary_right / binary_total if binary_total else 0.0,
+        confusion=confusion,
+        per_message=results,
+    )
+
+
+def _table(report: Report) -> str:
+    width = max(len(t) for t in LABELS) + 2
+    header = "true \\ predicted".ljust(18) + "".join(t.rjust(width) for t in LABELS)
+    lines = [header]
+    for t in LABELS:
+        lines.append(t.ljust(18) + "".join(str(report.confusion[t][p]).rjust(width) for p in LABELS))
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point for ``tracker eval scoring FILE [--json]``; returns the process exit code."""
+    parser = argparse.ArgumentParser(
+        prog="tracker eval scoring", description="Score labelled messages and report accuracy."
+    )
+    parser.add_argument("file", type=Path, help="labelled messages (JSON)")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    args = parser.parse_args(argv)
+    try:
+        items = load_labelled(args.file)
+    except (OSError, ValueError) as exc:  # json.JSONDecodeError is a ValueError
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    report = evaluate(items)
+    if args.json:
+        payload = {
+            "accuracy": report.accuracy,
+            "macro_f1": report.macro_f1,
+            "binary_accuracy": report.binary_accuracy,
+            "confusion": report.confusion,
+            "per_message": [{"id": r.id, "score": r.score, "predicted": r.predicted} for r in report.per_message],
+        }
+        print(json.dumps(payload, ensure_ascii=False))
+    else:
+        print(f"messages:         {len(report.per_message)}")
+        print(f"accuracy:         {report.accuracy:.3f}")
+        print(f"macro-F1:         {report.macro_f1:.3f}")
+        print(f"binary accuracy:  {report.binary_accuracy:.3f}  (signal vs noise, weak_signal excluded)")
+        print()
+        print(_table(report))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

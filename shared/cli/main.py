@@ -1,0 +1,38 @@
+"""`tracker`: one entry point for running, operating and evaluating the system."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from shared.cli.db import add_db_commands
+from shared.cli.runtime import add_runtime_commands
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from services.scorer.evaluation import main as eval_scoring
+
+    return eval_scoring([args.file, *(["--json"] if args.json else [])])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tracker", description="Task Tracker: team chat → signal, knowledge, tasks")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_runtime_commands(sub)
+    add_db_commands(sub)
+    evaluate = sub.add_parser("eval", help="measure quality on labelled data")
+    what = evaluate.add_subparsers(dest="what", required=True)
+    scoring = what.add_parser("scoring", help="importance scoring: accuracy, macro-F1, confusion matrix")
+    scoring.add_argument("file")
+    scoring.add_argument("--json", action="store_true")
+    scoring.set_defaults(func=_eval)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

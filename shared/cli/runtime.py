@@ -1,0 +1,166 @@
+"""`tracker up | down | status | gateway | stage NAME | replay`: running the system."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import msgspec
+
+from shared.logging import configure_logging
+from shared.runtime.state import pid_alive, read_state
+from shared.settings import Settings
+
+
+def resolve_settings() -> Settings:
+    """Environment first; otherwise the URLs of a running embedded `tracker up`."""
+    settings = Settings.from_env()
+    state = read_state(settings.data_dir) or {}
+    return msgspec.structs.replace(
+        settings,
+        database_url=settings.database_url or state.get("database_url") or "",
+        nats_url=settings.nats_url or state.get("nats_url") or "",
+    )
+
+
+def add_runtime_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    up = sub.add_parser("up", help="start NATS, PostgreSQL (embedded unless URLs are set) and all services")
+    up.add_argument("--detach", action="store_true", help="run in the background; log to <data dir>/tracker.log")
+    up.set_defaults(func=_up)
+    sub.add_parser("down", help="stop everything `tracker up` started; data is kept").set_defaults(func=_down)
+    sub.add_parser("status", help="health of each running service").set_defaults(func=_status)
+    sub.add_parser("gateway", help="run the gateway (HTTP + WebSocket API, projections)").set_defaults(func=_gateway)
+    stage = sub.add_parser("stage", help="run one pipeline stage")
+    stage.add_argument("name", choices=["ingest", "scorer", "embedder", "extractor"])
+    stage.set_defaults(func=_stage)
+    replay = sub.add_parser("replay", help="rebuild read models from the event log")
+    replay.add_argument("--projection", action="append", help="only this projection (repeatable)")
+    replay.set_defaults(func=_replay)
+
+
+def _up(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    state = read_state(settings.data_dir)
+    if state and pid_alive(state["pid"]):
+        print(f"already running (pid {state['pid']}); `tracker status` or `tracker down`", file=sys.stderr)
+        return 1
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(settings.data_dir, 0o755)  # pgserver runs PostgreSQL as its own system user when we are root
+    if args.detach:
+        log = open(settings.data_dir / "tracker.log", "ab")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "shared.cli.main", "up"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        print(f"started in the background (pid {proc.pid}); log: {settings.data_dir / 'tracker.log'}")
+        return _wait_healthy(settings.data_dir, timeout=180)
+    from shared.runtime.supervisor import Supervisor
+
+    return asyncio.run(Supervisor(settings, settings.data_dir.resolve()).run())
+
+
+def _wait_healthy(data_dir: Path, timeout: float) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        state = read_state(data_dir)
+        if state and all(_healthy(s["health"]) for s in state["services"].values()):
+            return _status(argparse.Namespace())
+        time.sleep(1)
+    print("services did not all become healthy in time; see the log", file=sys.stderr)
+    return 1
+
+
+def _healthy(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _status(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    state = read_state(settings.data_dir)
+    if not state or not pid_alive(state["pid"]):
+        print("not running")
+        return 1
+    ok = True
+    print(f"tracker (pid {state['pid']})")
+    for name, service in state["services"].items():
+        healthy = _healthy(service["health"])
+        ok &= healthy
+        print(f"  {name:<10} {'healthy' if healthy else 'UNHEALTHY':<10} {service['health']}")
+    return 0 if ok else 1
+
+
+def _down(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    state = read_state(settings.data_dir)
+    if not state or not pid_alive(state["pid"]):
+        print("not running")
+        return 0
+    os.kill(state["pid"], signal.SIGTERM)
+    deadline = time.monotonic() + 90
+    while pid_alive(state["pid"]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if pid_alive(state["pid"]):
+        print(f"pid {state['pid']} did not stop within 90 s", file=sys.stderr)
+        return 1
+    print("stopped; data kept in " + str(settings.data_dir))
+    return 0
+
+
+def _gateway(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from services.gateway.app import create_app
+    from shared.tracing import configure_tracing
+
+    settings = resolve_settings()
+    configure_logging(settings.log_level, settings.log_format, "gateway")
+    provider = configure_tracing("gateway", settings.otel_exporter)
+    app = create_app(settings, tracer_provider=provider)
+    uvicorn.run(app, host=settings.api_host, port=settings.api_port, log_config=None, access_log=False)
+    return 0
+
+
+def _stage(args: argparse.Namespace) -> int:
+    from services import STAGES
+    from shared.bus.service import serve
+    from shared.tracing import configure_tracing
+
+    settings = resolve_settings()
+    configure_logging(settings.log_level, settings.log_format, args.name)
+    configure_tracing(args.name, settings.otel_exporter)
+    stage = STAGES[args.name](settings)
+    asyncio.run(serve(stage, host=settings.stage_host, port=settings.stage_port))
+    return 0
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from services.gateway import projections
+    from services.gateway.projections.runner import replay
+    from shared.db.pool import create_pool
+
+    settings = resolve_settings()
+    chosen = [projections.by_name(n) for n in args.projection] if args.projection else list(projections.ALL)
+
+    async def run() -> int:
+        pool = await create_pool(settings.database_url)
+        try:
+            return await replay(pool, chosen)
+        finally:
+            await pool.close()
+
+    applied = asyncio.run(run())
+    print(f"replayed {applied} events into {', '.join(p.name for p in chosen)}")
+    return 0

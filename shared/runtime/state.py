@@ -1,0 +1,53 @@
+"""What `tracker up` is running, written to `<data dir>/runtime.json` for `status`, `down` and other commands."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+RUNTIME_FILE = "runtime.json"
+TOKEN_FILE = "api_token"
+
+
+def read_state(data_dir: Path) -> dict[str, Any] | None:
+    path = data_dir / RUNTIME_FILE
+    if not path.exists():
+        return None
+    return json.loads(path.read_text())  # type: ignore[no-any-return]
+
+
+def write_state(data_dir: Path, state: dict[str, Any]) -> None:
+    tmp = data_dir / (RUNTIME_FILE + ".tmp")
+    tmp.write_text(json.dumps(state, indent=2))
+    tmp.replace(data_dir / RUNTIME_FILE)
+
+
+def clear_state(data_dir: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        (data_dir / RUNTIME_FILE).unlink()
+
+
+def api_token(data_dir: Path) -> str:
+    """The embedded run's API token: made once, kept private to the owner (0600)."""
+    path = data_dir / TOKEN_FILE
+    if path.exists():
+        return path.read_text().strip()
+    token = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(token)
+    return token
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

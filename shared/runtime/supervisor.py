@@ -1,0 +1,206 @@
+"""`tracker up`: embedded infrastructure plus the five services as supervised child processes.
+
+Children are restarted when they crash (with backoff); their output is merged into one log, each line
+prefixed with the service name. SIGTERM/SIGINT stops the services first (they drain), then NATS and
+PostgreSQL if this run started them. The data directory is kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from shared.db import migrate
+from shared.runtime.servers import free_port, start_nats, start_postgres, stop_postgres
+from shared.runtime.state import api_token, clear_state, write_state
+from shared.settings import Settings
+
+STAGE_PORTS = {"ingest": 8101, "scorer": 8102, "embedder": 8103, "extractor": 8104}
+STOP_TIMEOUT_S = 25.0
+
+
+def port_or_free(preferred: int) -> int:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", preferred))
+        except OSError:
+            return free_port()
+    return preferred
+
+
+@dataclass
+class Child:
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    health_url: str
+    process: asyncio.subprocess.Process | None = None
+    restarts: int = 0
+    started_at: float = 0.0
+    pump: asyncio.Task[None] | None = field(default=None, repr=False)
+
+
+class Supervisor:
+    def __init__(self, settings: Settings, data_dir: Path, log: TextIO = sys.stdout) -> None:
+        self.settings, self.data_dir, self.log = settings, data_dir, log
+        self.children: list[Child] = []
+        self._stopping = asyncio.Event()
+        self._nats_proc = None
+        self._pg_dir: Path | None = None
+
+    def say(self, name: str, line: str) -> None:
+        self.log.write(f"{time.strftime('%H:%M:%S')} {name:>9} | {line}\n")
+        self.log.flush()
+
+    # -- infrastructure ---------------------------------------------------------------------
+    def start_infrastructure(self) -> tuple[str, str]:
+        database_url, nats_url = self.settings.database_url, self.settings.nats_url
+        if not database_url:
+            self._pg_dir = self.data_dir / "postgres"
+            database_url = start_postgres(self._pg_dir)
+            self.say("postgres", f"embedded PostgreSQL + pgvector at {self._pg_dir}")
+        if not nats_url:
+            self._nats_proc, nats_url, monitor = start_nats(
+                self.data_dir / "nats", port=port_or_free(4222), log_file=self.data_dir / "nats.log"
+            )
+            self.say("nats", f"embedded NATS JetStream at {nats_url} (monitor :{monitor})")
+        applied = migrate.apply(database_url)
+        self.say("migrate", f"{len(applied)} migration(s) applied" if applied else "schema up to date")
+        return database_url, nats_url
+
+    def stop_infrastructure(self) -> None:
+        if self._nats_proc is not None:
+            self._nats_proc.terminate()
+            with contextlib.suppress(Exception):
+                self._nats_proc.wait(15)
+            self.say("nats", "stopped")
+        if self._pg_dir is not None:
+            stop_postgres(self._pg_dir)
+            self.say("postgres", "stopped")
+
+    # -- children ---------------------------------------------------------------------------
+    def plan(self, database_url: str, nats_url: str, token: str) -> None:
+        base_env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "NATS_URL": nats_url,
+            "TT_API_TOKENS": token,
+            "PYTHONUNBUFFERED": "1",
+        }
+        stage_urls = {}
+        for name, preferred in STAGE_PORTS.items():
+            port = port_or_free(preferred)
+            url = f"http://127.0.0.1:{port}"
+            stage_urls[name] = url
+            self.children.append(
+                Child(
+                    name,
+                    [sys.executable, "-m", "shared.cli.main", "stage", name],
+                    {**base_env, "STAGE_PORT": str(port)},
+                    f"{url}/health",
+                )
+            )
+        api_port = port_or_free(self.settings.api_port)
+        gateway_env = {
+            **base_env,
+            "API_PORT": str(api_port),
+            "TT_STAGE_URLS": ",".join(f"{k}={v}" for k, v in stage_urls.items()),
+        }
+        self.children.insert(
+            0,
+            Child(
+                "gateway",
+                [sys.executable, "-m", "shared.cli.main", "gateway"],
+                gateway_env,
+                f"http://127.0.0.1:{api_port}/api/health",
+            ),
+        )
+
+    async def _spawn(self, child: Child) -> None:
+        child.process = await asyncio.create_subprocess_exec(
+            *child.argv,
+            env=child.env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            start_new_session=True,  # a Ctrl-C in the terminal reaches only the supervisor, which stops them in order
+        )
+        child.started_at = time.monotonic()
+        child.pump = asyncio.create_task(self._pump(child))
+
+    async def _pump(self, child: Child) -> None:
+        assert child.process and child.process.stdout
+        async for raw in child.process.stdout:
+            self.say(child.name, raw.decode(errors="replace").rstrip())
+
+    async def _watch(self, child: Child) -> None:
+        while not self._stopping.is_set():
+            await self._spawn(child)
+            assert child.process
+            code = await child.process.wait()
+            if child.pump:
+                await child.pump
+            if self._stopping.is_set():
+                return
+            child.restarts += 1
+            delay = min(30.0, 2 ** min(child.restarts, 5)) if time.monotonic() - child.started_at < 60 else 1.0
+            self.say(child.name, f"exited with code {code}; restarting in {delay:.0f}s (restart #{child.restarts})")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), timeout=delay)
+
+    async def _stop_children(self) -> None:
+        for child in self.children:
+            if child.process and child.process.returncode is None:
+                child.process.terminate()
+        deadline = time.monotonic() + STOP_TIMEOUT_S
+        for child in self.children:
+            if child.process and child.process.returncode is None:
+                try:
+                    await asyncio.wait_for(child.process.wait(), timeout=max(0.1, deadline - time.monotonic()))
+                except TimeoutError:
+                    self.say(child.name, "did not stop in time; killing")
+                    child.process.kill()
+                    await child.process.wait()
+
+    def _write_state(self, database_url: str, nats_url: str) -> None:
+        write_state(
+            self.data_dir,
+            {
+                "pid": os.getpid(),
+                # Only embedded URLs are written down: a configured URL may carry a password.
+                "database_url": database_url if self._pg_dir else None,
+                "nats_url": nats_url if self._nats_proc else None,
+                "services": {c.name: {"health": c.health_url} for c in self.children},
+            },
+        )
+
+    async def run(self) -> int:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        database_url, nats_url = self.start_infrastructure()
+        token = api_token(self.data_dir)
+        self.plan(database_url, nats_url, token)
+        self._write_state(database_url, nats_url)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self._stopping.set)
+        gateway = self.children[0].health_url.removesuffix("/api/health")
+        self.say("tracker", f"API {gateway}  docs {gateway}/api/docs  WebSocket {gateway.replace('http', 'ws')}/ws")
+        self.say("tracker", f"API token (Authorization: Bearer …): {token}")
+        watchers = [asyncio.create_task(self._watch(c)) for c in self.children]
+        try:
+            await self._stopping.wait()
+            self.say("tracker", "stopping services…")
+            await self._stop_children()
+            await asyncio.gather(*watchers, return_exceptions=True)
+        finally:
+            self.stop_infrastructure()
+            clear_state(self.data_dir)
+            self.say("tracker", "stopped; data kept in " + str(self.data_dir))
+        return 0
