@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 import asyncpg
 import pytest
 
+from shared.testing.gateway import harness  # noqa: F401 - fixture for every test package
 from shared.testing.infra import TestInfra, test_infra, with_database
 
 
