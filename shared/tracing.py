@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from opentelemetry import context, propagate, trace
 from opentelemetry.sdk.resources import Resource
@@ -28,9 +30,9 @@ def configure_tracing(service: str, exporter: str = "none") -> TracerProvider:
     return provider
 
 
-def inject_context(headers: dict[str, str]) -> dict[str, str]:
-    """Add the current trace context (traceparent/tracestate) to outgoing headers."""
-    propagate.inject(headers)
+def inject_context(headers: dict[str, str], ctx: context.Context | None = None) -> dict[str, str]:
+    """Add the trace context (traceparent/tracestate; the current one by default) to outgoing headers."""
+    propagate.inject(headers, context=ctx)
     return headers
 
 
@@ -40,3 +42,25 @@ def extract_context(headers: Mapping[str, str] | None) -> context.Context:
 
 def tracer(name: str = "task-tracker") -> trace.Tracer:
     return trace.get_tracer(name)
+
+
+# While a batch handler runs, the trace context of each event in the batch, by envelope id, so what it
+# publishes for an event continues that event's trace (FastStream gives a batch one new trace with links).
+_batch_contexts: ContextVar[dict[str, context.Context] | None] = ContextVar("tt_batch_contexts", default=None)
+
+
+@contextmanager
+def batch_contexts(contexts: dict[str, context.Context]) -> Iterator[None]:
+    token = _batch_contexts.set(contexts)
+    try:
+        yield
+    finally:
+        _batch_contexts.reset(token)
+
+
+def context_of_cause(causation_id: str | None) -> context.Context | None:
+    """The trace context of the event that caused a publish, when it was handled in a batch."""
+    contexts = _batch_contexts.get()
+    if contexts is None or causation_id is None:
+        return None
+    return contexts.get(causation_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from typing import Any
 
 from nats.js import JetStreamContext
 from nats.js.api import PubAck
@@ -14,7 +15,7 @@ from opentelemetry.trace import SpanKind
 from shared.bus import headers as h
 from shared.contracts import Envelope, EventData, encode, make_envelope, spec_for
 from shared.metrics import EVENTS_PUBLISHED
-from shared.tracing import inject_context
+from shared.tracing import context_of_cause, inject_context
 
 RETRIES = 4
 
@@ -50,6 +51,12 @@ class Publisher:
     def subject(self, envelope: Envelope) -> str:
         return spec_for(envelope.type).subject(self.prefix)
 
+    def _span(self, envelope: Envelope) -> Any:
+        """The publish span, child of the causing event's trace when that event was handled in a batch."""
+        return self._tracer.start_as_current_span(
+            f"publish {envelope.type}", context=context_of_cause(envelope.causation_id), kind=SpanKind.PRODUCER
+        )
+
     def _headers(self, envelope: Envelope, msg_id: str | None) -> dict[str, str]:
         headers = {
             h.MSG_ID: msg_id or envelope.id,
@@ -63,7 +70,7 @@ class Publisher:
     async def publish(self, envelope: Envelope, *, msg_id: str | None = None) -> PubAck:
         """Publish one envelope and wait for the stream's ack, retrying transient failures with backoff."""
         subject = self.subject(envelope)
-        with self._tracer.start_as_current_span(f"publish {envelope.type}", kind=SpanKind.PRODUCER):
+        with self._span(envelope):
             payload, headers = encode(envelope), self._headers(envelope, msg_id)
             ack = await _with_retries(lambda: self._js.publish(subject, payload, headers=headers))
         EVENTS_PUBLISHED.labels(self.producer, envelope.type).inc()
@@ -78,7 +85,7 @@ class Publisher:
         futures = []
         for envelope, msg_id in items:
             subject = self.subject(envelope)
-            with self._tracer.start_as_current_span(f"publish {envelope.type}", kind=SpanKind.PRODUCER):
+            with self._span(envelope):
                 futures.append(
                     await self._js.publish_async(subject, encode(envelope), headers=self._headers(envelope, msg_id))
                 )

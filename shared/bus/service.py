@@ -23,6 +23,7 @@ from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 from faststream.nats.prometheus import NatsPrometheusMiddleware
 from nats.js import JetStreamContext
 from opentelemetry import trace
+from opentelemetry.trace import SpanKind
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY
 
 from shared.bus.dlq import backoff_delay, dead_letter
@@ -32,6 +33,7 @@ from shared.contracts import ContractError, Envelope, decode, spec_for
 from shared.logging import get_logger
 from shared.metrics import CONSUMER_ACK_PENDING, CONSUMER_PENDING, EVENTS_CONSUMED, HANDLER_SECONDS, render
 from shared.settings import Settings
+from shared.tracing import batch_contexts, extract_context
 
 Handler = Callable[[Envelope, "Stage"], Awaitable[None]]
 BatchHandler = Callable[[list[Envelope], "Stage"], Awaitable[None]]
@@ -170,8 +172,16 @@ class Stage:
                 EVENTS_CONSUMED.labels(self.name, event_type, "invalid").inc()
         if not envelopes:
             return
+        # One span per event, child of the trace it arrived with (FastStream's batch span only links them).
+        tracer = trace.get_tracer("tt.stage", tracer_provider=self.tracer_provider)
+        spans = [
+            tracer.start_span(f"{raw.subject} process", context=extract_context(raw.headers), kind=SpanKind.CONSUMER)
+            for raw in valid
+        ]
+        contexts = {env.id: trace.set_span_in_context(span) for env, span in zip(envelopes, spans, strict=True)}
         try:
-            await fn(envelopes, self)
+            with batch_contexts(contexts):
+                await fn(envelopes, self)
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
             log.warning("batch_handler_failed", type=event_type, size=len(valid), error=error)
@@ -185,6 +195,9 @@ class Stage:
                     await raw.nak(delay=backoff_delay(attempt))
                     EVENTS_CONSUMED.labels(self.name, event_type, "retried").inc()
             return
+        finally:
+            for span in spans:
+                span.end()
         for raw in valid:
             await raw.ack()
         EVENTS_CONSUMED.labels(self.name, event_type, "ok").inc(len(valid))

@@ -2,35 +2,59 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import asyncpg
 import msgspec
 
 from shared.contracts import Envelope, spec_for
 
-_INSERT = """
+# One statement per batch; JSON goes in as text because asyncpg reads nested lists as array dimensions.
+_INSERT_MANY = """
 INSERT INTO events (seq, id, type, subject, topic, version, occurred_at, correlation_id, causation_id,
                     producer, data, headers)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+SELECT seq, id, type, subject, topic, version, occurred_at, correlation_id, causation_id, producer,
+       data::jsonb, headers::jsonb
+FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::int[], $7::timestamptz[],
+            $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
+     AS t(seq, id, type, subject, topic, version, occurred_at, correlation_id, causation_id, producer, data, headers)
 ON CONFLICT (seq) DO NOTHING
 RETURNING seq
 """
+_json = msgspec.json.Encoder()
 
 
-async def append(conn: asyncpg.Connection, seq: int, subject: str, envelope: Envelope, headers: dict[str, str]) -> bool:
-    """Append one event; False if this sequence is already in the log (a redelivery)."""
-    row = await conn.fetchval(
-        _INSERT,
-        seq,
-        envelope.id,
-        envelope.type,
-        subject,
-        spec_for(envelope.type).topic,
-        envelope.version,
-        envelope.occurred_at,
-        envelope.correlation_id,
-        envelope.causation_id,
-        envelope.producer,
-        msgspec.to_builtins(envelope.data),
-        headers,
-    )
-    return row is not None
+@dataclass(frozen=True, slots=True)
+class LoggedEvent:
+    seq: int
+    subject: str
+    envelope: Envelope
+    headers: dict[str, str]
+
+
+async def append(conn: asyncpg.Connection, events: Sequence[LoggedEvent]) -> set[int]:
+    """Append events; returns the sequences that were new (the rest are redeliveries already logged)."""
+    if not events:
+        return set()
+    columns: list[list[object]] = [[] for _ in range(12)]
+    for e in events:
+        env = e.envelope
+        row = (
+            e.seq,
+            env.id,
+            env.type,
+            e.subject,
+            spec_for(env.type).topic,
+            env.version,
+            env.occurred_at,
+            env.correlation_id,
+            env.causation_id,
+            env.producer,
+            _json.encode(env.data).decode(),
+            _json.encode(e.headers).decode(),
+        )
+        for column, value in zip(columns, row, strict=True):
+            column.append(value)
+    rows = await conn.fetch(_INSERT_MANY, *columns)
+    return {r["seq"] for r in rows}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Sequence
+from itertools import groupby
 
 import asyncpg
 import msgspec
@@ -69,20 +70,23 @@ async def save_checkpoints(conn: asyncpg.Connection, changed: dict[str, int]) ->
         PROJECTION_LAST_SEQ.labels(name).set(seq)
 
 
-async def apply_event(
+async def apply_events(
     conn: asyncpg.Connection,
     projections: Sequence[Projection],
     checkpoints: dict[str, int],
     changed: dict[str, int],
-    seq: int,
-    envelope: Envelope,
+    items: Sequence[tuple[Envelope, int]],
 ) -> None:
-    """Apply one event to every interested projection that has not seen it yet."""
-    for projection in projections:
-        handler = projection.handlers.get(envelope.type)
-        if handler is not None and seq > checkpoints[projection.name]:
-            await handler(conn, envelope, seq)
-            checkpoints[projection.name] = changed[projection.name] = seq
+    """Apply events in stream order; runs of one type go to a projection together (see ApplyMany)."""
+    for event_type, run in groupby(items, key=lambda item: item[0].type):
+        group = list(run)
+        for projection in projections:
+            if not projection.handles(event_type):
+                continue
+            pending = [(env, seq) for env, seq in group if seq > checkpoints[projection.name]]
+            if pending:
+                await projection.apply(conn, event_type, pending)
+                checkpoints[projection.name] = changed[projection.name] = pending[-1][1]
 
 
 class ProjectionRunner:
@@ -155,35 +159,45 @@ class ProjectionRunner:
         return []
 
     async def _apply_batch(self, msgs: list[Msg]) -> list[Frame]:
-        frames: list[Frame] = []
         loop = asyncio.get_running_loop()
         started = loop.time()
+        decoded: list[events_log.LoggedEvent] = []
+        for msg in msgs:
+            if msg.subject.startswith(f"{self._prefix}.dlq."):
+                continue
+            try:
+                envelope = decode(msg.data, subject=msg.subject, prefix=self._prefix)
+            except ContractError as exc:
+                await dead_letter(self._js, msg, error=str(exc), service=SERVICE, prefix=self._prefix)
+                EVENTS_CONSUMED.labels(SERVICE, "invalid", "invalid").inc()
+                continue
+            seq = msg.metadata.sequence.stream
+            decoded.append(events_log.LoggedEvent(seq, msg.subject, envelope, dict(msg.headers or {})))
         names = [p.name for p in self._projections]
         async with self._pool.acquire() as conn, conn.transaction():
             checkpoints = await load_checkpoints(conn, names)
             changed: dict[str, int] = {}
-            for msg in msgs:
-                seq = msg.metadata.sequence.stream
-                if msg.subject.startswith(f"{self._prefix}.dlq."):
-                    continue
-                try:
-                    envelope = decode(msg.data, subject=msg.subject, prefix=self._prefix)
-                except ContractError as exc:
-                    await dead_letter(self._js, msg, error=str(exc), service=SERVICE, prefix=self._prefix)
-                    EVENTS_CONSUMED.labels(SERVICE, "invalid", "invalid").inc()
-                    continue
-                headers = dict(msg.headers or {})
-                with self._tracer.start_as_current_span(
-                    f"project {envelope.type}", context=extract_context(headers), kind=SpanKind.CONSUMER
-                ):
-                    if not await events_log.append(conn, seq, msg.subject, envelope, headers):
-                        continue  # already logged and projected in an earlier, committed batch
-                    await apply_event(conn, self._projections, checkpoints, changed, seq, envelope)
-                topic = spec_for(envelope.type).topic
-                if topic is not None:
-                    frames.append(Frame(seq, topic, frame_text(seq, envelope)))
-                EVENTS_CONSUMED.labels(SERVICE, envelope.type, "ok").inc()
-            await save_checkpoints(conn, changed)
+            # A redelivered event is already in the log: it was projected in the same, committed transaction.
+            new = await events_log.append(conn, decoded)
+            fresh = [e for e in decoded if e.seq in new]
+            spans = [
+                self._tracer.start_span(
+                    f"project {e.envelope.type}", context=extract_context(e.headers), kind=SpanKind.CONSUMER
+                )
+                for e in fresh
+            ]
+            try:
+                await apply_events(conn, self._projections, checkpoints, changed, [(e.envelope, e.seq) for e in fresh])
+                await save_checkpoints(conn, changed)
+            finally:
+                for span in spans:
+                    span.end()
+        frames = []
+        for e in fresh:
+            topic = spec_for(e.envelope.type).topic
+            if topic is not None:
+                frames.append(Frame(e.seq, topic, frame_text(e.seq, e.envelope)))
+            EVENTS_CONSUMED.labels(SERVICE, e.envelope.type, "ok").inc()
         if msgs:
             self.applied_seq = max(self.applied_seq, msgs[-1].metadata.sequence.stream)
         HANDLER_SECONDS.labels(SERVICE, "projection_batch").observe(loop.time() - started)
@@ -200,7 +214,7 @@ async def replay(pool: asyncpg.Pool, projections: Sequence[Projection], *, page:
         names = [p.name for p in projections]
         await conn.execute("UPDATE projection_checkpoints SET last_seq = 0 WHERE projection = ANY($1::text[])", names)
         checkpoints = await load_checkpoints(conn, names)
-        types = sorted({t for p in projections for t in p.handlers})
+        types = sorted({t for p in projections for t in p.event_types})
         changed: dict[str, int] = {}
         last = 0
         while True:
@@ -213,10 +227,10 @@ async def replay(pool: asyncpg.Pool, projections: Sequence[Projection], *, page:
             )
             if not rows:
                 break
-            for row in rows:
-                envelope = envelope_from_row(row)
-                await apply_event(conn, projections, checkpoints, changed, row["seq"], envelope)
-                applied += 1
+            await apply_events(
+                conn, projections, checkpoints, changed, [(envelope_from_row(r), r["seq"]) for r in rows]
+            )
+            applied += len(rows)
             last = rows[-1]["seq"]
         # The checkpoint stays where the live runner had it, so it does not re-apply the tail.
         await conn.execute(
