@@ -1,16 +1,32 @@
 """Scorer throughput: in-process messages per second over a generated multilingual corpus.
 
-Run: ``uv run python bench/scorer.py [N]``.  The bus stage measurement is added separately; it should report
-next to ``inprocess_rate`` so both figures come from one command.
+Run: ``uv run python bench/scorer.py [N] [--stage-n M | --no-stage]``.  Prints the in-process rate and, next
+to it, the stage rate through the bus: M `messages.ingested` events are put on a real JetStream stream (the
+embedded servers of the test harness, or TT_TEST_NATS_URL), the scorer Stage runs in this process, and the
+clock stops when M `message_scored` events are on the stream.
 """
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import logging
 import random
-import sys
 import time
+import uuid
+from datetime import UTC, datetime, timedelta
 
+import nats
+
+from services.scorer.app import build_stage
 from services.scorer.scoring import ScoringInput, score_message
+from shared.bus.publisher import Publisher
+from shared.bus.streams import ensure_stream, stream_name
+from shared.contracts.messages import Author, MessageIngested
+from shared.logging import configure_logging
+from shared.settings import Settings
+from shared.testing.infra import test_infra
+from shared.testing.running import serving
 
 # Templates mix the three languages and the three classes in roughly chat-like proportions.
 _NOISE = (
@@ -85,11 +101,100 @@ def inprocess_rate(n: int = 100_000) -> float:
     return n / (time.perf_counter() - started)
 
 
+def ingested_events(n: int, chats: int = 20) -> list[MessageIngested]:
+    """The same corpus as bus events, spread over a few chats and authors, a few seconds apart."""
+    start = datetime.now(UTC) - timedelta(days=1)
+    return [
+        MessageIngested(
+            key=f"telegram:-{1000 + i % chats}:{i}",
+            chat_id=f"-{1000 + i % chats}",
+            message_id=i,
+            text=m.text,
+            sent_at=start + timedelta(seconds=3 * i),
+            author=Author(source_user_id=str(i % 50)),
+            reply_to_message_id=i - 1 if m.is_reply and i else None,
+        )
+        for i, m in enumerate(corpus(n))
+    ]
+
+
+async def stage_rate(n: int, nats_url: str) -> tuple[float, float]:
+    """(steady msg/s from first to last score, msg/s including the stage's start-up) through real JetStream."""
+    prefix = f"bench{uuid.uuid4().hex[:8]}"
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    await ensure_stream(js, prefix)
+    publisher = Publisher(js, producer="bench", prefix=prefix)
+    events = ingested_events(n)
+    # Everything is on the stream before the stage starts, so the figure is the stage's, not the producer's.
+    for i in range(0, n, 500):
+        await publisher.publish_many([(publisher.envelope(e), e.key) for e in events[i : i + 500]])
+    seen = 0
+    first = last = 0.0
+    done = asyncio.Event()
+
+    async def count(_: object) -> None:
+        nonlocal seen, first, last
+        seen += 1
+        last = time.perf_counter()
+        first = first or last
+        if seen >= n:
+            done.set()
+
+    # JetStream publishes are also delivered to core subscribers of the subject: a cheap way to watch them land.
+    sub = await nc.subscribe(f"{prefix}.noise_filtering.message_scored", cb=count, pending_msgs_limit=n + 1000)
+    stage = build_stage(Settings(nats_url=nats_url, subject_prefix=prefix, log_level="WARNING"))
+    started = time.perf_counter()
+    try:
+        async with serving(stage.app):
+            await asyncio.wait_for(done.wait(), timeout=max(60.0, n / 100))
+    finally:
+        await sub.unsubscribe()
+        await js.delete_stream(stream_name(prefix))
+        await nc.close()
+    steady = (n - 1) / (last - first) if last > first else float("nan")
+    return steady, n / (last - started)
+
+
+async def raw_publish_rate(n: int, nats_url: str) -> float:
+    """nats-py's own publish_async rate into a JetStream stream on the same server: the bus's ceiling here."""
+    name = f"RAW{uuid.uuid4().hex[:8].upper()}"
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    await js.add_stream(name=name, subjects=[f"{name.lower()}.>"])
+    payload = b"x" * 700  # about the size of one message_scored envelope
+    started = time.perf_counter()
+    for i in range(0, n, 100):
+        acks = [
+            await js.publish_async(f"{name.lower()}.s", payload, headers={"Nats-Msg-Id": str(j)})
+            for j in range(i, i + 100)
+        ]
+        await asyncio.gather(*acks)
+    rate = n / (time.perf_counter() - started)
+    await js.delete_stream(name)
+    await nc.close()
+    return rate
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    n = int(args[0]) if args else 100_000
-    rate = inprocess_rate(n)
-    print(f"scorer in-process: {rate:,.0f} msg/s over {n:,} messages (target ≥ 20,000)")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", nargs="?", type=int, default=100_000, help="messages scored in process")
+    parser.add_argument("--stage-n", type=int, default=5_000, help="messages sent through the bus")
+    parser.add_argument("--no-stage", action="store_true", help="skip the bus measurement")
+    args = parser.parse_args(argv)
+    rate = inprocess_rate(args.n)
+    print(f"scorer in-process: {rate:,.0f} msg/s over {args.n:,} messages (target ≥ 20,000)")
+    if not args.no_stage:
+        configure_logging("WARNING")
+        logging.getLogger("faststream").setLevel(logging.WARNING)  # one access line per batch otherwise
+        with test_infra() as infra:
+            steady, with_startup = asyncio.run(stage_rate(args.stage_n, infra.nats_url))
+            ceiling = asyncio.run(raw_publish_rate(args.stage_n, infra.nats_url))
+        print(
+            f"scorer stage via JetStream: {steady:,.0f} msg/s over {args.stage_n:,} messages "
+            f"({with_startup:,.0f} msg/s including stage start-up; neutral context, no database)"
+        )
+        print(f"raw nats-py JetStream publish on the same server (batches of 100): {ceiling:,.0f} msg/s")
     return 0
 
 

@@ -17,6 +17,7 @@ from opentelemetry import trace
 from services.gateway import projections
 from services.gateway.api.asyncapi import AsyncAPIController
 from services.gateway.api.health import HealthController
+from services.gateway.api.noise import NoiseController
 from services.gateway.errors import exception_handlers
 from services.gateway.hub import Hub
 from services.gateway.projections.base import Projection
@@ -29,7 +30,7 @@ from shared.logging import get_logger
 from shared.settings import Settings
 
 log = get_logger(__name__)
-CONTROLLERS: list[Any] = [HealthController, AsyncAPIController]
+CONTROLLERS: list[Any] = [HealthController, AsyncAPIController, NoiseController]
 
 
 def create_app(

@@ -16,6 +16,14 @@ class ScoreFactors(EventData, frozen=True, kw_only=True):
     topic: float
 
 
+class JudgeFactors(EventData, frozen=True, kw_only=True):
+    """The LLM judge's own breakdown, each in [0, 1]; only on events with scorer == "llm"."""
+
+    knowledge_value: float
+    actionability: float
+    urgency: float
+
+
 class MessageScored(EventData, frozen=True, kw_only=True):
     """Carries the text and chat so downstream stages (embedder, extractor) need no look-up."""
 
@@ -29,6 +37,7 @@ class MessageScored(EventData, frozen=True, kw_only=True):
     scorer: Literal["heuristic", "llm"] = "heuristic"
     model: str | None = None
     reasoning: str | None = None
+    judge_factors: JudgeFactors | None = None
 
 
 class BatchScored(EventData, frozen=True, kw_only=True):

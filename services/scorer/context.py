@@ -1,0 +1,130 @@
+"""Message context for scoring: the author's track record and the message's place in its chat.
+
+Pure values and small in-process caches; the SQL that fills them lives in `read_model.py`, so this
+module is unit-tested without a database.  With nothing known, every factor stays neutral.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from datetime import datetime
+from typing import Final
+
+import msgspec
+
+from services.scorer.scoring import NEUTRAL, ScoringInput
+
+# Bayesian smoothing toward neutral: an author with two signal messages out of two is not yet a
+# reliable signal source, and one noisy greeting must not brand a newcomer as noise.
+PRIOR_WEIGHT: Final = 4.0
+MIN_HISTORY: Final = 3  # fewer scored messages than this and the author factor stays neutral
+AUTHOR_HISTORY: Final = 200  # recent scored messages an author's ratio is computed over (bounds the query)
+
+
+class AuthorRecord(msgspec.Struct, frozen=True):
+    """Counts over an author's recent scored messages (effective class, so overrides count)."""
+
+    signal: int
+    total: int
+
+
+class MessageContext(msgspec.Struct, frozen=True, kw_only=True):
+    author_signal_ratio: float | None = None
+    is_reply: bool = False
+    seconds_since_previous: float | None = None
+
+
+NEUTRAL_CONTEXT: Final = MessageContext()
+
+
+def smoothed_signal_ratio(record: AuthorRecord | None) -> float | None:
+    """The author's signal ratio pulled toward neutral; None (neutral) with too little history."""
+    if record is None or record.total < MIN_HISTORY:
+        return None
+    signal = min(max(record.signal, 0), record.total)
+    return (signal + PRIOR_WEIGHT * NEUTRAL) / (record.total + PRIOR_WEIGHT)
+
+
+def gap_seconds(sent_at: datetime | None, previous_at: datetime | None) -> float | None:
+    """Seconds since the previous message in the chat; None when unknown or not actually earlier."""
+    if sent_at is None or previous_at is None:
+        return None
+    gap = (sent_at - previous_at).total_seconds()
+    # Equal timestamps are a burst (Telegram has second resolution); a later "previous" is a clock mix-up.
+    return gap if gap >= 0 else None
+
+
+def latest_before(sent_at: datetime | None, *candidates: datetime | None) -> datetime | None:
+    """The latest candidate strictly before `sent_at` (several sources may each know a previous message)."""
+    if sent_at is None:
+        return None
+    earlier = [c for c in candidates if c is not None and c < sent_at]
+    return max(earlier) if earlier else None
+
+
+def scoring_input(text: str, language: str | None, context: MessageContext) -> ScoringInput:
+    return ScoringInput(
+        text=text,
+        language=language,
+        author_signal_ratio=context.author_signal_ratio,
+        is_reply=context.is_reply,
+        seconds_since_previous=context.seconds_since_previous,
+    )
+
+
+class ChatClock:
+    """The latest `sent_at` this process has seen per chat.
+
+    The read model lags the bus (the gateway projects a message after the scorer may already see the
+    next one), so the chat's previous message is often known here before it is in the database.
+    """
+
+    def __init__(self, max_chats: int = 10_000) -> None:
+        self._latest: OrderedDict[str, datetime] = OrderedDict()
+        self._max = max_chats
+
+    def previous(self, chat_id: str, sent_at: datetime) -> datetime | None:
+        latest = self._latest.get(chat_id)
+        return latest if latest is not None and latest < sent_at else None
+
+    def record(self, chat_id: str, sent_at: datetime) -> None:
+        latest = self._latest.get(chat_id)
+        if latest is None or sent_at > latest:
+            self._latest[chat_id] = sent_at
+        self._latest.move_to_end(chat_id)
+        while len(self._latest) > self._max:
+            self._latest.popitem(last=False)
+
+
+class AuthorCache:
+    """Author records for `ttl_s` seconds, least recently used evicted first.
+
+    A ratio over hundreds of messages barely moves in a minute, and most chats have few authors, so
+    this turns the per-author count into roughly one query per author per minute.
+    """
+
+    def __init__(self, ttl_s: float = 60.0, max_authors: int = 5_000) -> None:
+        self._items: OrderedDict[str, tuple[float, AuthorRecord]] = OrderedDict()
+        self._ttl = ttl_s
+        self._max = max_authors
+
+    def get(self, author: str, now: float | None = None) -> AuthorRecord | None:
+        item = self._items.get(author)
+        if item is None:
+            return None
+        stored_at, record = item
+        if (time.monotonic() if now is None else now) - stored_at > self._ttl:
+            del self._items[author]
+            return None
+        self._items.move_to_end(author)
+        return record
+
+    def __contains__(self, author: str) -> bool:
+        return self.get(author) is not None
+
+    def put(self, author: str, record: AuthorRecord, now: float | None = None) -> None:
+        self._items[author] = (time.monotonic() if now is None else now, record)
+        self._items.move_to_end(author)
+        while len(self._items) > self._max:
+            self._items.popitem(last=False)
