@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import os
 
 from cryptography.fernet import Fernet, InvalidToken
 
@@ -40,7 +39,9 @@ class SecretBox:
 
     @classmethod
     def from_env(cls) -> SecretBox:
-        return cls(os.environ.get(ENV_VAR, ""))
+        from shared.settings import Settings
+
+        return cls(Settings.from_env().secret_key)
 
     def encrypt(self, plaintext: str) -> bytes:
         return self._fernet.encrypt(plaintext.encode())

@@ -1,11 +1,39 @@
-"""Embedder stage wiring."""
+"""Embedder stage wiring: provider and read-model pool lifecycle, subscribers, request-reply."""
 
-from services.embedder import handlers
+from __future__ import annotations
+
+from services.embedder import handlers, rpc
+from services.embedder.providers import EmbeddingProvider, build_provider
 from shared.bus.service import Stage
+from shared.db.pool import create_pool
+from shared.logging import get_logger
 from shared.settings import Settings
 
+log = get_logger(__name__)
 
-def build_stage(settings: Settings) -> Stage:
-    stage = Stage("embedder", settings)
+
+def build_stage(settings: Settings, *, provider: EmbeddingProvider | None = None) -> Stage:
+    stage = Stage("embedder", settings, fetch_batch=settings.embedding_batch_size)
+    stage.state["provider"] = provider or build_provider(settings.embedding_provider)
     handlers.register(stage)
+    rpc.register(stage)
+
+    @stage.on_start
+    async def open_resources(stage: Stage) -> None:
+        provider = stage.state["provider"]
+        # Load the model (or learn a remote model's dimension) before the first batch arrives.
+        if hasattr(provider, "warm_up"):
+            await provider.warm_up()
+        elif hasattr(provider, "discover_dimensions"):
+            await provider.discover_dimensions()
+        if settings.database_url:  # only `cmd.embedder.reembed` needs it, and only to read
+            stage.state["pool"] = await create_pool(settings.database_url, min_size=1, max_size=2)
+        log.info("embedder_ready", model=provider.model_id, dimensions=provider.dimensions)
+
+    @stage.on_stop
+    async def close_resources(stage: Stage) -> None:
+        if (pool := stage.state.pop("pool", None)) is not None:
+            await pool.close()
+        await stage.state["provider"].aclose()
+
     return stage

@@ -1,16 +1,113 @@
-"""Embedder subscribers (first cut: consumes scored messages; embedding lands with the embedder issue)."""
+"""Embedder subscribers: batches of scored messages, created atoms and topics → one provider call → events."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+
+from prometheus_client import Counter, Histogram
+
+from services.embedder import reembed, selection
+from services.embedder.batching import DEFAULT_MAX_WAIT
+from services.embedder.providers import EmbeddingDimensionError, EmbeddingProvider
+from services.embedder.selection import Pending
+from services.embedder.texts import parse_policy
 from shared.bus.service import Stage
-from shared.contracts import Envelope
+from shared.contracts import Envelope, EventData
+from shared.contracts.commands import Reembed
+from shared.contracts.knowledge import EmbeddingComputed
+from shared.contracts.messages import MessageEmbedded
 from shared.logging import get_logger
 
 log = get_logger(__name__)
+EMBEDDED = Counter("tt_embeddings_total", "Texts embedded by the embedder stage", ["kind", "model"])
+PROVIDER_SECONDS = Histogram(
+    "tt_embedding_provider_seconds",
+    "One provider call (one batch)",
+    ["model"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32),
+)
+REEMBED_ENTITIES = ("all", "messages", "atoms", "topics")
+
+
+def _event(kind: str, item_id: str, model_id: str, values: list[float]) -> EventData:
+    if kind == "message":
+        return MessageEmbedded(key=item_id, model_id=model_id, dimensions=len(values), vector=values)
+    return EmbeddingComputed(
+        entity=kind,  # type: ignore[arg-type]  # "atom" | "topic" here
+        entity_id=item_id,
+        model_id=model_id,
+        dimensions=len(values),
+        vector=values,
+    )
+
+
+async def embed_and_publish(stage: Stage, items: list[Pending], kind: str, cause: Envelope | None = None) -> None:
+    """One provider call for the whole batch, then one batched publish; raises so the batch is retried."""
+    if not items:
+        return
+    provider: EmbeddingProvider = stage.state["provider"]
+    with PROVIDER_SECONDS.labels(provider.model_id).time():
+        vectors = await provider.embed_passages([item.text for item in items])
+    if vectors.shape != (len(items), provider.dimensions):
+        raise EmbeddingDimensionError(
+            f"{provider.model_id} returned {vectors.shape} for {len(items)} texts of {provider.dimensions} dimensions"
+        )
+    publisher = stage.publisher
+    model_id = provider.model_id
+    await publisher.publish_many(
+        [
+            (
+                publisher.envelope(
+                    _event(kind, item.id, model_id, selection.vector_values(vector)), caused_by=item.cause or cause
+                ),
+                selection.embedding_msg_id(kind, item.id, model_id, item.text),
+            )
+            for item, vector in zip(items, vectors, strict=True)
+        ]
+    )
+    EMBEDDED.labels(kind, model_id).inc(len(items))
+
+
+async def _reembed(stage: Stage, kind: str, pages: AsyncIterator[list[Pending]], cause: Envelope) -> int:
+    done = 0
+    async for page in pages:
+        await embed_and_publish(stage, page, kind, cause)
+        done += len(page)
+    return done
 
 
 def register(stage: Stage) -> None:
-    @stage.handles("noise_filtering.message_scored")
-    async def on_scored(envelope: Envelope, _: Stage) -> None:
-        """Embed signal and weak-signal messages."""
-        log.debug("scored_message_seen", key=envelope.data.key)
+    settings = stage.settings
+    policy = parse_policy(settings.embed_classes)
+    size = settings.embedding_batch_size
+
+    def batch_handler(event_type: str, kind: str, select: Callable[[list[Envelope]], list[Pending]]) -> None:
+        @stage.handles_batch(event_type, batch_size=size, max_wait_s=DEFAULT_MAX_WAIT)
+        async def handle(envelopes: list[Envelope], stage: Stage) -> None:
+            await embed_and_publish(stage, select(envelopes), kind)
+
+        handle.__doc__ = f"Embed each {kind} of a batch of {event_type} with one provider call."
+
+    batch_handler("noise_filtering.message_scored", "message", lambda batch: selection.scored_messages(batch, policy))
+    batch_handler("knowledge.atom_created", "atom", selection.created_atoms)
+    batch_handler("knowledge.topic_created", "topic", selection.created_topics)
+
+    @stage.handles("cmd.embedder.reembed")
+    async def on_reembed(envelope: Envelope, stage: Stage) -> None:
+        """Re-embed everything whose stored vector is missing or from another model than the current one."""
+        command: Reembed = envelope.data
+        if command.entity not in REEMBED_ENTITIES:
+            log.warning("reembed_unknown_entity", entity=command.entity, expected=REEMBED_ENTITIES)
+            return  # not transient: retrying cannot make the entity valid
+        pool = stage.state.get("pool")
+        if pool is None:
+            raise RuntimeError("cmd.embedder.reembed reads the read models: set DATABASE_URL for the embedder")
+        model_id = stage.state["provider"].model_id
+        counts: dict[str, int] = {}
+        if command.entity in ("all", "messages"):
+            pages = reembed.stale_messages(pool, model_id, policy, size)
+            counts["messages"] = await _reembed(stage, "message", pages, envelope)
+        for kind, name in (("atom", "atoms"), ("topic", "topics")):
+            if command.entity in ("all", name):
+                counts[name] = await _reembed(stage, kind, reembed.stale_entities(pool, kind, model_id, size), envelope)
+        log.info("reembed_done", model=model_id, **counts)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -16,8 +18,14 @@ from opentelemetry import trace
 
 from services.gateway import projections
 from services.gateway.api.asyncapi import AsyncAPIController
+from services.gateway.api.chats import ChatsController
 from services.gateway.api.health import HealthController
+from services.gateway.api.ingestion import IngestionController
+from services.gateway.api.messages import MessagesController
 from services.gateway.api.noise import NoiseController
+from services.gateway.api.profiles import ProfilesController
+from services.gateway.api.search import SearchController
+from services.gateway.api.webhooks import TelegramWebhookController
 from services.gateway.errors import exception_handlers
 from services.gateway.hub import Hub
 from services.gateway.projections.base import Projection
@@ -30,7 +38,24 @@ from shared.logging import get_logger
 from shared.settings import Settings
 
 log = get_logger(__name__)
-CONTROLLERS: list[Any] = [HealthController, AsyncAPIController, NoiseController]
+CONTROLLERS: list[Any] = [
+    HealthController,
+    AsyncAPIController,
+    NoiseController,
+    MessagesController,
+    ChatsController,
+    ProfilesController,
+    IngestionController,
+    TelegramWebhookController,
+    SearchController,
+]
+
+
+def _projections_stopped(task: asyncio.Task[None]) -> None:
+    """The gateway without its projection runner is not healthy: log why and exit so it is restarted."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("projection_runner_crashed", error=repr(task.exception()), exc_info=task.exception())
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def create_app(
@@ -46,7 +71,7 @@ def create_app(
         state.pool = await create_pool(settings.database_url)
         state.nc = await nats.connect(settings.nats_url, name="gateway", max_reconnect_attempts=-1, drain_timeout=5)
         state.js = state.nc.jetstream()
-        await ensure_stream(state.js, settings.subject_prefix)
+        await ensure_stream(state.js, settings.subject_prefix, replicas=settings.stream_replicas)
         state.publisher = Publisher(
             state.js, producer="gateway", prefix=settings.subject_prefix, tracer_provider=tracer_provider
         )
@@ -59,6 +84,8 @@ def create_app(
             tracer_provider=tracer_provider,
         )
         task = asyncio.create_task(state.runner.run()) if run_projections else None
+        if task is not None:
+            task.add_done_callback(_projections_stopped)
         log.info("gateway_started", projections=[p.name for p in read_models])
         try:
             yield

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -57,6 +58,7 @@ class Stage:
         self.broker = NatsBroker(
             settings.nats_url or "nats://127.0.0.1:4222",
             graceful_timeout=20.0,  # SIGTERM drains in-flight messages this long
+            log_level=logging.DEBUG,  # FastStream logs every message; our handlers log what matters
             middlewares=(
                 NatsTelemetryMiddleware(tracer_provider=self.tracer_provider),
                 NatsPrometheusMiddleware(registry=REGISTRY, app_name=name),
@@ -256,7 +258,7 @@ class Stage:
     async def _startup(self) -> None:
         await self.broker.connect()
         self._js = self.broker.connection.jetstream()
-        await ensure_stream(self._js, self.prefix)
+        await ensure_stream(self._js, self.prefix, replicas=self.settings.stream_replicas)
         self._publisher = Publisher(
             self._js, producer=self.name, prefix=self.prefix, tracer_provider=self.tracer_provider
         )

@@ -6,6 +6,8 @@ import argparse
 import sys
 
 from shared.cli.db import add_db_commands
+from shared.cli.ingest import add_ingest_commands
+from shared.cli.ops import add_ops_commands
 from shared.cli.runtime import add_runtime_commands
 
 
@@ -20,6 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     add_runtime_commands(sub)
     add_db_commands(sub)
+    add_ops_commands(sub)  # after db: it extends `db` with backup/restore and a backup before migrate
+    add_ingest_commands(sub)
     evaluate = sub.add_parser("eval", help="measure quality on labelled data")
     what = evaluate.add_subparsers(dest="what", required=True)
     scoring = what.add_parser("scoring", help="importance scoring: accuracy, macro-F1, confusion matrix")

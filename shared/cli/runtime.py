@@ -33,6 +33,7 @@ def resolve_settings() -> Settings:
 def add_runtime_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     up = sub.add_parser("up", help="start NATS, PostgreSQL (embedded unless URLs are set) and all services")
     up.add_argument("--detach", action="store_true", help="run in the background; log to <data dir>/tracker.log")
+    up.add_argument("--demo", action="store_true", help="import the demo Telegram export once all are healthy")
     up.set_defaults(func=_up)
     sub.add_parser("down", help="stop everything `tracker up` started; data is kept").set_defaults(func=_down)
     sub.add_parser("status", help="health of each running service").set_defaults(func=_status)
@@ -56,7 +57,7 @@ def _up(args: argparse.Namespace) -> int:
     if args.detach:
         log = open(settings.data_dir / "tracker.log", "ab")
         proc = subprocess.Popen(
-            [sys.executable, "-m", "shared.cli.main", "up"],
+            [sys.executable, "-m", "shared.cli.main", "up", *(["--demo"] if args.demo else [])],
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -66,7 +67,7 @@ def _up(args: argparse.Namespace) -> int:
         return _wait_healthy(settings.data_dir, timeout=180)
     from shared.runtime.supervisor import Supervisor
 
-    return asyncio.run(Supervisor(settings, settings.data_dir.resolve()).run())
+    return asyncio.run(Supervisor(settings, settings.data_dir.resolve(), demo=args.demo).run())
 
 
 def _wait_healthy(data_dir: Path, timeout: float) -> int:

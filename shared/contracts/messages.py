@@ -71,11 +71,48 @@ class MessageUpdated(EventData, frozen=True, kw_only=True):
     channel: Channel = "api"
 
 
+def edit_msg_id(key: str, edited_at: datetime) -> str:
+    """Dedupe id of one edit: the webhook and the live listener seeing the same edit publish it once."""
+    return f"{key}:edit:{int(edited_at.timestamp())}"
+
+
+class ChatUpdated(EventData, frozen=True, kw_only=True):
+    """A chat's metadata or monitored flag changed (import, API); None leaves a field as it is."""
+
+    source: Source = "telegram"
+    chat_id: str
+    title: str | None = None
+    type: str | None = None
+    monitored: bool | None = None
+    changed_by: str | None = None
+
+
+class ProfileUpdated(EventData, frozen=True, kw_only=True):
+    """Profile data learnt off the hot path (e.g. an avatar downloaded to the data dir)."""
+
+    source: Source = "telegram"
+    source_user_id: str
+    display_name: str | None = None
+    username: str | None = None
+    avatar_path: str | None = None  # relative to the data dir; never a URL
+
+
 class MessageEmbedded(EventData, frozen=True, kw_only=True):
     key: str
     model_id: str
     dimensions: int
     vector: list[float]
+
+
+class IngestionQueued(EventData, frozen=True, kw_only=True):
+    """A backfill job was requested: the read model shows it as pending before the stage picks it up."""
+
+    job_id: str
+    chats: list[str]
+    since: datetime | None = None
+    until: datetime | None = None
+    depth: int | None = None
+    batch_size: int = 100
 
 
 class IngestionStarted(EventData, frozen=True, kw_only=True):
@@ -111,3 +148,14 @@ class IngestionFailed(EventData, frozen=True, kw_only=True):
     stored: int = 0
     skipped: int = 0
     errors: int = 0
+
+
+class IngestionCancelled(EventData, frozen=True, kw_only=True):
+    """Counters are None when the job was cancelled before it ran (the row keeps what it had)."""
+
+    job_id: str
+    reason: str = "cancelled on request"
+    fetched: int | None = None
+    stored: int | None = None
+    skipped: int | None = None
+    errors: int | None = None

@@ -16,8 +16,7 @@ jetstream {{
   store_dir: "{store_dir}"
   max_memory_store: 256MB
   max_file_store: {max_file_store}
-  sync_interval: always
-}}
+{sync}}}
 max_payload: 8MB
 """
 
@@ -53,9 +52,17 @@ def wait_for_port(port: int, timeout: float = 20.0, proc: subprocess.Popen[bytes
 
 
 def start_nats(
-    data_dir: Path, port: int | None = None, max_file_store: str = "4GB", log_file: Path | None = None
+    data_dir: Path,
+    port: int | None = None,
+    max_file_store: str = "4GB",
+    log_file: Path | None = None,
+    sync_always: bool = True,
 ) -> tuple[subprocess.Popen[bytes], str, int]:
-    """Start nats-server with JetStream; returns (process, client URL, monitoring port)."""
+    """Start nats-server with JetStream; returns (process, client URL, monitoring port).
+
+    `sync_always` fsyncs every write (the guide's production setting: the default interval lost acknowledged
+    writes in Jepsen's 2025 tests); throwaway test servers turn it off for speed.
+    """
     data_dir.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     monitor_port = free_port()
@@ -66,6 +73,7 @@ def start_nats(
             monitor_port=monitor_port,
             store_dir=data_dir / "jetstream",
             max_file_store=max_file_store,
+            sync="  sync_interval: always\n" if sync_always else "",
         )
     )
     out = open(log_file, "ab") if log_file else subprocess.DEVNULL

@@ -18,11 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+import httpx
+
 from shared.db import migrate
 from shared.runtime.servers import free_port, start_nats, start_postgres, stop_postgres
 from shared.runtime.state import api_token, clear_state, write_state
 from shared.settings import Settings
 
+DEMO_EXPORT = Path(__file__).resolve().parents[2] / "data" / "demo" / "telegram_export.json"
 STAGE_PORTS = {"ingest": 8101, "scorer": 8102, "embedder": 8103, "extractor": 8104}
 STOP_TIMEOUT_S = 25.0
 
@@ -49,8 +52,8 @@ class Child:
 
 
 class Supervisor:
-    def __init__(self, settings: Settings, data_dir: Path, log: TextIO = sys.stdout) -> None:
-        self.settings, self.data_dir, self.log = settings, data_dir, log
+    def __init__(self, settings: Settings, data_dir: Path, log: TextIO = sys.stdout, demo: bool = False) -> None:
+        self.settings, self.data_dir, self.log, self.demo = settings, data_dir, log, demo
         self.children: list[Child] = []
         self._stopping = asyncio.Event()
         self._nats_proc = None
@@ -169,6 +172,30 @@ class Supervisor:
                     child.process.kill()
                     await child.process.wait()
 
+    async def _import_demo(self) -> None:
+        """Import the demo chat once, when every service is healthy (the marker file keeps it to once)."""
+        marker = self.data_dir / "demo-imported"
+        if marker.exists():
+            self.say("demo", "already imported")
+            return
+        async with httpx.AsyncClient(timeout=2) as client:
+            while not self._stopping.is_set():
+                results = await asyncio.gather(
+                    *(client.get(c.health_url) for c in self.children), return_exceptions=True
+                )
+                if all(isinstance(r, httpx.Response) and r.status_code == 200 for r in results):
+                    break
+                await asyncio.sleep(1)
+        child = Child(
+            "demo", [sys.executable, "-m", "shared.cli.main", "import", str(DEMO_EXPORT)], self.children[0].env, ""
+        )
+        await self._spawn(child)
+        assert child.process
+        if await child.process.wait() == 0:
+            marker.touch()
+        if child.pump:
+            await child.pump
+
     def _write_state(self, database_url: str, nats_url: str) -> None:
         write_state(
             self.data_dir,
@@ -194,6 +221,8 @@ class Supervisor:
         self.say("tracker", f"API {gateway}  docs {gateway}/api/docs  WebSocket {gateway.replace('http', 'ws')}/ws")
         self.say("tracker", f"API token (Authorization: Bearer …): {token}")
         watchers = [asyncio.create_task(self._watch(c)) for c in self.children]
+        if self.demo:
+            watchers.append(asyncio.create_task(self._import_demo()))
         try:
             await self._stopping.wait()
             self.say("tracker", "stopping services…")

@@ -56,7 +56,7 @@ def _embedded() -> Iterator[TestInfra]:
     os.chmod(root, 0o755)  # pgserver runs postgres as another system user when we are root
     pg_dir = root / "pg"
     url = start_postgres(pg_dir)
-    proc, nats_url, _ = start_nats(root / "nats", max_file_store="2GB")
+    proc, nats_url, _ = start_nats(root / "nats", max_file_store="2GB", sync_always=False)
     try:
         yield TestInfra(url, nats_url, "embedded")
     finally:

@@ -28,7 +28,7 @@ from shared.bus.dlq import backoff_delay, dead_letter
 from shared.bus.streams import stream_name
 from shared.contracts import ContractError, Envelope, decode, spec_for
 from shared.logging import get_logger
-from shared.metrics import EVENTS_CONSUMED, HANDLER_SECONDS, PROJECTION_LAST_SEQ
+from shared.metrics import CONSUMER_PENDING, EVENTS_CONSUMED, HANDLER_SECONDS, PROJECTION_LAST_SEQ, STREAM_LAST_SEQ
 from shared.tracing import extract_context
 
 log = get_logger(__name__)
@@ -125,6 +125,11 @@ class ProjectionRunner:
                     msgs = await sub.fetch(self._batch_size, timeout=0.5)
                 except (TimeoutError, NatsTimeoutError):
                     continue
+                if not msgs:
+                    continue
+                last = msgs[-1].metadata
+                CONSUMER_PENDING.labels(DURABLE).set(last.num_pending)
+                STREAM_LAST_SEQ.set(last.sequence.stream + last.num_pending)
                 frames = await self._handle(msgs)
                 for msg in msgs:
                     await msg.ack()

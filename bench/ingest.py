@@ -1,0 +1,157 @@
+"""Import throughput: a generated 100k-message Telegram export → bus → read model, next to raw JetStream.
+
+Run: uv run python bench/ingest.py [--messages 100000] [--batch 500]
+Uses the embedded NATS and PostgreSQL (or TT_TEST_* URLs); the gateway runs as its own process, as in
+`tracker up`. The embedded NATS syncs every write to disk (`sync_interval: always`), so absolute rates
+follow the disk; the ratio to raw is the figure to watch. Prints figures, never asserts. Measured in the same run:
+  raw      nats-py publish_async of payloads the size of one encoded message event (the ceiling);
+  publish  `import_export` (parse, normalise, detect language, publish_many with dedupe ids);
+  stored   import start → every message in the `messages` read model (what an operator waits for).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import asyncpg
+import httpx
+import nats
+
+from services.ingest.export_reader import read_export
+from services.ingest.importer import import_export
+from services.ingest.publishing import read_model_keys
+from shared.bus.publisher import Publisher
+from shared.bus.streams import ensure_stream
+from shared.contracts import encode
+from shared.db import migrate
+from shared.db.pool import create_pool
+from shared.runtime.servers import free_port
+from shared.testing.infra import test_infra, with_database
+
+LINES = (
+    "Деплой на staging впав з помилкою 502 на /api/payments — хто подивиться?",
+    "ok",
+    "The release branch is frozen, please merge fixes through review only",
+    "Дякую!",
+    "Can we move the retro to Thursday 15:00? Half the team is out on Wednesday",
+    "Треба оновити сертифікат до п'ятниці, інакше мобільний клієнт перестане логінитись",
+    "👍",
+    "Looks like the migration 0042 locks the orders table for ~3 minutes on prod-size data",
+)
+
+
+def write_export(path: Path, n: int) -> None:
+    """A single-chat Telegram Desktop export, written message by message (the bench never holds it all)."""
+    base = 1_717_000_000
+    with path.open("w", encoding="utf-8") as out:
+        out.write('{\n "name": "Bench team",\n "type": "private_supergroup",\n "id": 1987654321,\n "messages": [\n')
+        for i in range(1, n + 1):
+            message: dict[str, object] = {
+                "id": i,
+                "type": "message",
+                "date": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(base + i * 7)),
+                "date_unixtime": str(base + i * 7),
+                "from": f"Member {i % 23}",
+                "from_id": f"user{100_000 + i % 23}",
+                "text": LINES[i % len(LINES)] if i % 10 else [f"see #{i} ", {"type": "link", "text": "https://ci/x"}],
+            }
+            if i % 6 == 0:
+                message["reply_to_message_id"] = i - 1
+            out.write(json.dumps(message, ensure_ascii=False, indent=1))
+            out.write(",\n" if i < n else "\n")
+        out.write(" ]\n}\n")
+
+
+async def raw_rate(js: nats.js.JetStreamContext, prefix: str, payload: bytes, n: int) -> float:
+    """nats-py publish_async with dedupe ids, acks awaited in windows like the importer's batches."""
+    started = time.perf_counter()
+    for start in range(0, n, 5000):
+        futures = [
+            await js.publish_async(f"{prefix}.raw.x", payload, headers={"Nats-Msg-Id": f"r{i}"})
+            for i in range(start, min(start + 5000, n))
+        ]
+        await asyncio.gather(*futures)
+    return n / (time.perf_counter() - started)
+
+
+async def main(n: int, batch: int, raw_n: int) -> None:
+    with test_infra() as infra, tempfile.TemporaryDirectory(prefix="tt-bench-ingest-") as tmp:
+        export = Path(tmp) / "result.json"
+        started = time.perf_counter()
+        write_export(export, n)
+        size_mb, took = export.stat().st_size / 1e6, time.perf_counter() - started
+        print(f"export: {n:,} messages, {size_mb:.1f} MB (written in {took:.1f} s)")
+
+        name = f"bench_{uuid.uuid4().hex[:8]}"
+        admin = await asyncpg.connect(infra.admin_database_url)
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        await admin.close()
+        database_url = with_database(infra.admin_database_url, name)
+        migrate.apply(database_url)
+        prefix = f"b{uuid.uuid4().hex[:8]}"
+        nc = await nats.connect(infra.nats_url)
+        js = nc.jetstream()
+        await ensure_stream(js, prefix)
+        publisher = Publisher(js, producer="import", prefix=prefix)
+
+        sample = next(m for m in read_export(export) if not hasattr(m, "reason"))
+        payload_size = len(encode(publisher.envelope(sample)))
+        # Its own stream, so the gateway never sees (and dead-letters) the raw payloads.
+        raw_prefix = f"{prefix}raw"
+        await ensure_stream(js, raw_prefix)
+        raw = await raw_rate(js, raw_prefix, b"x" * payload_size, raw_n)
+
+        port = free_port()
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "NATS_URL": infra.nats_url,
+            "TT_SUBJECT_PREFIX": prefix,
+            "API_PORT": str(port),
+            "LOG_LEVEL": "WARNING",
+            "TT_DATA_DIR": tmp,
+        }
+        gateway = await asyncio.create_subprocess_exec(sys.executable, "-m", "shared.cli.main", "gateway", env=env)
+        pool = await create_pool(database_url, max_size=2)
+        try:
+            async with httpx.AsyncClient() as client:
+                for _ in range(300):
+                    try:
+                        if (await client.get(f"http://127.0.0.1:{port}/api/health")).status_code == 200:
+                            break
+                    except httpx.HTTPError:
+                        await asyncio.sleep(0.1)
+            started = time.perf_counter()
+            report = await import_export(export, publisher, batch_size=batch, known=read_model_keys(pool))
+            publish_s = time.perf_counter() - started
+            while await pool.fetchval("SELECT count(*) FROM messages") < report.imported:
+                await asyncio.sleep(0.1)
+            stored_s = time.perf_counter() - started
+        finally:
+            gateway.terminate()
+            await asyncio.wait_for(gateway.wait(), 30)
+            await pool.close()
+            await nc.close()
+
+    published, stored = report.published / publish_s, report.imported / stored_s
+    print(f"payload ~{payload_size} B; imported {report.imported:,}, duplicates {report.duplicates:,}")
+    print(f"raw nats-py publish_async:        {raw:10,.0f} msg/s  ({raw_n:,} messages)")
+    print(f"import → on the bus:              {published:10,.0f} msg/s  ({published / raw:.0%} of raw)")
+    print(f"import → in the read model:       {stored:10,.0f} msg/s  ({stored / raw:.0%} of raw; target ≥ 30 %)")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--raw-messages", type=int, default=20_000, help="messages for the raw baseline")
+    args = parser.parse_args()
+    asyncio.run(main(args.messages, args.batch, args.raw_messages))

@@ -1,0 +1,71 @@
+"""Which items of a batch get embedded, the ids that make their events idempotent, and vector encoding."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from services.embedder.texts import EmbedPolicy, atom_text, message_text, should_embed, topic_text
+from shared.contracts import Envelope
+from shared.contracts.knowledge import AtomCreated, TopicCreated
+from shared.contracts.noise_filtering import MessageScored
+
+# Seven decimals keep cosine exact to ~1e-7 while halving the JSON of each vector.
+VECTOR_DECIMALS = 7
+
+
+@dataclass(frozen=True)
+class Pending:
+    """One text to embed, the id it belongs to, and the event that asked for it (for causation)."""
+
+    id: str
+    text: str
+    cause: Envelope | None = None
+
+
+def scored_messages(envelopes: list[Envelope], policy: EmbedPolicy | str) -> list[Pending]:
+    """Messages of a batch the policy accepts; a message scored twice in one batch is embedded once (last text)."""
+    chosen: dict[str, Pending] = {}
+    for envelope in envelopes:
+        event: MessageScored = envelope.data
+        text = message_text(event.text)
+        if text is None or not should_embed(event.classification, policy):
+            chosen.pop(event.key, None)  # a later edit to noise or to empty text supersedes the earlier one
+            continue
+        chosen[event.key] = Pending(event.key, text, envelope)
+    return list(chosen.values())
+
+
+def created_atoms(envelopes: list[Envelope]) -> list[Pending]:
+    latest: dict[str, Pending] = {}
+    for envelope in envelopes:
+        atom: AtomCreated = envelope.data
+        latest[atom.atom_id] = Pending(atom.atom_id, atom_text(atom.title, atom.content), envelope)
+    return list(latest.values())
+
+
+def created_topics(envelopes: list[Envelope]) -> list[Pending]:
+    latest: dict[str, Pending] = {}
+    for envelope in envelopes:
+        topic: TopicCreated = envelope.data
+        latest[topic.topic_id] = Pending(topic.topic_id, topic_text(topic.name, topic.description), envelope)
+    return list(latest.values())
+
+
+def text_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def embedding_msg_id(kind: str, item_id: str, model_id: str, text: str) -> str:
+    """`Nats-Msg-Id` of an embedding event: a redelivery (same text, same model) is stored once.
+
+    The text digest is part of it because an edited message must be re-embedded even inside the
+    stream's dedupe window, while the same text under the same model never is.
+    """
+    return f"embedded:{kind}:{item_id}:{model_id}:{text_digest(text)}"
+
+
+def vector_values(vector: np.ndarray) -> list[float]:
+    return np.round(vector.astype(np.float64), VECTOR_DECIMALS).tolist()  # type: ignore[no-any-return]

