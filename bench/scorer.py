@@ -26,6 +26,7 @@ from shared.contracts.messages import Author, MessageIngested
 from shared.logging import configure_logging
 from shared.settings import Settings
 from shared.testing.infra import test_infra
+from shared.testing.rates import raw_publish_rate
 from shared.testing.running import serving
 
 # Templates mix the three languages and the three classes in roughly chat-like proportions.
@@ -156,26 +157,6 @@ async def stage_rate(n: int, nats_url: str) -> tuple[float, float]:
     return steady, n / (last - started)
 
 
-async def raw_publish_rate(n: int, nats_url: str) -> float:
-    """nats-py's own publish_async rate into a JetStream stream on the same server: the bus's ceiling here."""
-    name = f"RAW{uuid.uuid4().hex[:8].upper()}"
-    nc = await nats.connect(nats_url)
-    js = nc.jetstream()
-    await js.add_stream(name=name, subjects=[f"{name.lower()}.>"])
-    payload = b"x" * 700  # about the size of one message_scored envelope
-    started = time.perf_counter()
-    for i in range(0, n, 100):
-        acks = [
-            await js.publish_async(f"{name.lower()}.s", payload, headers={"Nats-Msg-Id": str(j)})
-            for j in range(i, i + 100)
-        ]
-        await asyncio.gather(*acks)
-    rate = n / (time.perf_counter() - started)
-    await js.delete_stream(name)
-    await nc.close()
-    return rate
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("n", nargs="?", type=int, default=100_000, help="messages scored in process")
@@ -189,7 +170,8 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger("faststream").setLevel(logging.WARNING)  # one access line per batch otherwise
         with test_infra() as infra:
             steady, with_startup = asyncio.run(stage_rate(args.stage_n, infra.nats_url))
-            ceiling = asyncio.run(raw_publish_rate(args.stage_n, infra.nats_url))
+            # About the size of one message_scored envelope, acks awaited per 100 like the stage's batches.
+            ceiling = asyncio.run(raw_publish_rate(infra.nats_url, 700, args.stage_n, window=100))
         print(
             f"scorer stage via JetStream: {steady:,.0f} msg/s over {args.stage_n:,} messages "
             f"({with_startup:,.0f} msg/s including stage start-up; neutral context, no database)"

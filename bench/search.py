@@ -12,7 +12,6 @@ import argparse
 import asyncio
 import statistics
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -20,9 +19,8 @@ import asyncpg
 import numpy as np
 
 from services.gateway.search.queries import TABLES, semantic_sql, set_ef_search
-from shared.db import migrate
 from shared.db.pool import connect
-from shared.testing.infra import test_infra, with_database
+from shared.testing.infra import migrated_database, test_infra
 
 DIMENSIONS = 384
 MODEL = "bench/clustered-384"
@@ -159,19 +157,7 @@ def main() -> None:
     indexes = [tuple(int(v) for v in spec.split(":")) for spec in (args.index or ["16:64"])]
     ef_list = [int(v) for v in args.ef_search.split(",")]
     with test_infra() as infra:
-        name = f"tt_bench_search_{uuid.uuid4().hex[:8]}"
-
-        async def create() -> None:
-            admin = await asyncpg.connect(infra.admin_database_url)
-            await admin.execute(f'CREATE DATABASE "{name}"')
-            await admin.close()
-            conn = await asyncpg.connect(with_database(infra.admin_database_url, name))
-            await conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
-            await conn.close()
-
-        asyncio.run(create())
-        url = with_database(infra.admin_database_url, name)
-        migrate.apply(url)
+        url = migrated_database(infra.admin_database_url, "tt_bench_search")
         asyncio.run(run(url, args.n, args.queries, indexes, ef_list, latent=args.latent, spread=args.spread))  # type: ignore[arg-type]
 
 

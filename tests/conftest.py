@@ -5,11 +5,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
-import asyncpg
 import pytest
 
 from shared.testing.gateway import harness  # noqa: F401 - fixture for every test package
-from shared.testing.infra import TestInfra, test_infra, with_database
+from shared.testing.infra import TestInfra, create_database, drop_database, test_infra
 
 
 @pytest.fixture(scope="session")
@@ -21,22 +20,9 @@ def infra() -> Iterator[TestInfra]:
 @pytest.fixture
 async def database_url(infra: TestInfra) -> AsyncIterator[str]:
     """A fresh, empty database (with pgvector) per test, dropped afterwards."""
-    name = f"tt_test_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(infra.admin_database_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    url = with_database(infra.admin_database_url, name)
-    conn = await asyncpg.connect(url)
-    await conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
-    await conn.close()
+    url = await create_database(infra.admin_database_url)
     yield url
-    admin = await asyncpg.connect(infra.admin_database_url)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    await drop_database(infra.admin_database_url, url)
 
 
 @pytest.fixture

@@ -14,7 +14,12 @@ log = get_logger(__name__)
 
 def build_stage(settings: Settings, *, provider: EmbeddingProvider | None = None) -> Stage:
     stage = Stage("embedder", settings, fetch_batch=settings.embedding_batch_size)
-    stage.state["provider"] = provider or build_provider(settings.embedding_provider)
+    stage.state["provider"] = provider or build_provider(
+        settings.embedding_provider,
+        base_url=settings.embedding_base_url or None,
+        api_key=settings.embedding_api_key or None,
+        model=settings.embedding_model or None,
+    )
     handlers.register(stage)
     rpc.register(stage)
 

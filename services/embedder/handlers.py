@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from prometheus_client import Counter, Histogram
 
@@ -43,8 +43,15 @@ def _event(kind: str, item_id: str, model_id: str, values: list[float]) -> Event
 
 async def embed_and_publish(stage: Stage, items: list[Pending], kind: str, cause: Envelope | None = None) -> None:
     """One provider call for the whole batch, then one batched publish; raises so the batch is retried."""
+    publish = await embed(stage, items, kind, cause)
+    if publish is not None:
+        await publish
+
+
+async def embed(stage: Stage, items: list[Pending], kind: str, cause: Envelope | None = None) -> Awaitable[None] | None:
+    """One provider call for the whole batch; returns the (not yet awaited) publish of its events."""
     if not items:
-        return
+        return None
     provider: EmbeddingProvider = stage.state["provider"]
     with PROVIDER_SECONDS.labels(provider.model_id).time():
         vectors = await provider.embed_passages([item.text for item in items])
@@ -54,18 +61,21 @@ async def embed_and_publish(stage: Stage, items: list[Pending], kind: str, cause
         )
     publisher = stage.publisher
     model_id = provider.model_id
-    await publisher.publish_many(
-        [
-            (
-                publisher.envelope(
-                    _event(kind, item.id, model_id, selection.vector_values(vector)), caused_by=item.cause or cause
-                ),
-                selection.embedding_msg_id(kind, item.id, model_id, item.text),
-            )
-            for item, vector in zip(items, vectors, strict=True)
-        ]
-    )
-    EMBEDDED.labels(kind, model_id).inc(len(items))
+    envelopes = [
+        (
+            publisher.envelope(
+                _event(kind, item.id, model_id, selection.vector_values(vector)), caused_by=item.cause or cause
+            ),
+            selection.embedding_msg_id(kind, item.id, model_id, item.text),
+        )
+        for item, vector in zip(items, vectors, strict=True)
+    ]
+
+    async def publish() -> None:
+        await publisher.publish_many(envelopes)
+        EMBEDDED.labels(kind, model_id).inc(len(items))
+
+    return publish()
 
 
 async def _reembed(stage: Stage, kind: str, pages: AsyncIterator[list[Pending]], cause: Envelope) -> int:
@@ -83,8 +93,9 @@ def register(stage: Stage) -> None:
 
     def batch_handler(event_type: str, kind: str, select: Callable[[list[Envelope]], list[Pending]]) -> None:
         @stage.handles_batch(event_type, batch_size=size, max_wait_s=DEFAULT_MAX_WAIT)
-        async def handle(envelopes: list[Envelope], stage: Stage) -> None:
-            await embed_and_publish(stage, select(envelopes), kind)
+        async def handle(envelopes: list[Envelope], stage: Stage) -> Awaitable[None] | None:
+            # The publish runs while the next batch is embedded (see BatchHandler).
+            return await embed(stage, select(envelopes), kind)
 
         handle.__doc__ = f"Embed each {kind} of a batch of {event_type} with one provider call."
 

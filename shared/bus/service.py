@@ -37,7 +37,9 @@ from shared.settings import Settings
 from shared.tracing import batch_contexts, extract_context
 
 Handler = Callable[[Envelope, "Stage"], Awaitable[None]]
-BatchHandler = Callable[[list[Envelope], "Stage"], Awaitable[None]]
+# A batch handler may return the rest of its work (e.g. publishing) instead of awaiting it: the stage then
+# finishes and acks that batch while the next one is fetched and handled, keeping a CPU-bound step busy.
+BatchHandler = Callable[[list[Envelope], "Stage"], Awaitable[Awaitable[None] | None]]
 log = get_logger(__name__)
 
 
@@ -70,6 +72,7 @@ class Stage:
         self._publisher: Publisher | None = None
         self._js: JetStreamContext | None = None
         self._lag_task: asyncio.Task[None] | None = None
+        self._tails: dict[str, asyncio.Task[None]] = {}  # per event type: the previous batch still finishing
         self.state: dict[str, Any] = {}  # stage-owned resources (pools, providers), set up in on_start hooks
         self._on_start: list[Callable[[Stage], Awaitable[None]]] = []
         self._on_stop: list[Callable[[Stage], Awaitable[None]]] = []
@@ -92,30 +95,13 @@ class Stage:
 
     def handles(self, event_type: str, *, max_workers: int = 1) -> Callable[[Handler], Handler]:
         """Register `fn(envelope, stage)` for one event type on a durable consumer of this stage."""
-        spec = spec_for(event_type)
-        subject = spec.subject(self.prefix)
-        durable = consumer_name(self.name, event_type)
-        self._durables.append(durable)
-        self.event_types.append(event_type)
 
         def register(fn: Handler) -> Handler:
             async def consume(msg: NatsMessage) -> None:
                 await self._process(msg, event_type, fn)
 
-            consume.__name__ = f"{self.name}_{event_type.replace('.', '_')}"
-            self.broker.subscriber(
-                subject,
-                stream=self._stream,
-                durable=durable,
-                config=consumer_config(
-                    durable, subject, max_deliver=self.settings.max_deliver, ack_wait_s=self.settings.ack_wait_s
-                ),
-                pull_sub=PullSub(batch_size=self.fetch_batch, timeout=1.0),
-                ack_policy=AckPolicy.MANUAL,
-                max_workers=max_workers,
-                title=f"{self.name}:{event_type}",
-                description=(fn.__doc__ or "").strip() or None,
-            )(consume)
+            pull = PullSub(batch_size=self.fetch_batch, timeout=1.0)
+            self._subscribe(event_type, consume, fn.__doc__, pull, max_ack_pending=1000, max_workers=max_workers)
             return fn
 
         return register
@@ -126,38 +112,54 @@ class Stage:
         """Register `fn(envelopes, stage)` receiving up to `batch_size` events, flushed by size or `max_wait_s`.
 
         For work that is cheaper per batch (one embedding call per batch). The batch is acked as a whole
-        after `fn` returns; on failure every message is retried, and dead-lettered at its last delivery.
+        after `fn` (and any work it returns) is done; on failure every message is retried, and
+        dead-lettered at its last delivery.
         """
-        spec = spec_for(event_type)
-        subject = spec.subject(self.prefix)
-        durable = consumer_name(self.name, event_type)
-        self._durables.append(durable)
-        self.event_types.append(event_type)
 
         def register(fn: BatchHandler) -> BatchHandler:
             async def consume(msg: NatsMessage) -> None:
                 await self._process_batch(msg, event_type, fn)
 
-            consume.__name__ = f"{self.name}_{event_type.replace('.', '_')}_batch"
-            self.broker.subscriber(
-                subject,
-                stream=self._stream,
-                durable=durable,
-                config=consumer_config(
-                    durable,
-                    subject,
-                    max_deliver=self.settings.max_deliver,
-                    ack_wait_s=self.settings.ack_wait_s,
-                    max_ack_pending=batch_size * 4,
-                ),
-                pull_sub=PullSub(batch_size=batch_size, timeout=max_wait_s, batch=True),
-                ack_policy=AckPolicy.MANUAL,
-                title=f"{self.name}:{event_type}",
-                description=(fn.__doc__ or "").strip() or None,
-            )(consume)
+            pull = PullSub(batch_size=batch_size, timeout=max_wait_s, batch=True)
+            self._subscribe(event_type, consume, fn.__doc__, pull, max_ack_pending=batch_size * 4)
             return fn
 
         return register
+
+    def _subscribe(
+        self,
+        event_type: str,
+        consume: Callable[[Any], Awaitable[None]],
+        doc: str | None,
+        pull: PullSub[Any],
+        *,
+        max_ack_pending: int,
+        max_workers: int = 1,
+    ) -> None:
+        """One durable pull consumer per (stage, event type), shared by every replica of the stage."""
+        subject = spec_for(event_type).subject(self.prefix)
+        durable = consumer_name(self.name, event_type)
+        self._durables.append(durable)
+        self.event_types.append(event_type)
+        consume.__name__ = f"{self.name}_{event_type.replace('.', '_')}"
+        config = consumer_config(
+            durable,
+            subject,
+            max_deliver=self.settings.max_deliver,
+            ack_wait_s=self.settings.ack_wait_s,
+            max_ack_pending=max_ack_pending,
+        )
+        self.broker.subscriber(
+            subject,
+            stream=self._stream,
+            durable=durable,
+            config=config,
+            pull_sub=pull,
+            ack_policy=AckPolicy.MANUAL,
+            max_workers=max_workers,
+            title=f"{self.name}:{event_type}",
+            description=(doc or "").strip() or None,
+        )(consume)
 
     async def _process_batch(self, msg: Any, event_type: str, fn: BatchHandler) -> None:
         raws = list(msg.raw_message)
@@ -181,29 +183,51 @@ class Stage:
             for raw in valid
         ]
         contexts = {env.id: trace.set_span_in_context(span) for env, span in zip(envelopes, spans, strict=True)}
-        try:
-            with batch_contexts(contexts):
-                await fn(envelopes, self)
-        except Exception as exc:
-            error = f"{type(exc).__name__}: {exc}"
-            log.warning("batch_handler_failed", type=event_type, size=len(valid), error=error)
+
+        async def settle(rest: Awaitable[None] | None) -> None:
+            """The handler's remaining work, then ack; on failure retry or dead-letter every message."""
+            try:
+                if rest is not None:
+                    await rest
+            except Exception as exc:
+                await self._batch_failed(valid, event_type, exc)
+                return
+            finally:
+                for span in spans:
+                    span.end()
             for raw in valid:
-                attempt = raw.metadata.num_delivered
-                if attempt >= self.settings.max_deliver:
-                    await dead_letter(self._jetstream, raw, error=error, service=self.name, prefix=self.prefix)
-                    await raw.ack()
-                    EVENTS_CONSUMED.labels(self.name, event_type, "dead_lettered").inc()
-                else:
-                    await raw.nak(delay=backoff_delay(attempt))
-                    EVENTS_CONSUMED.labels(self.name, event_type, "retried").inc()
-            return
-        finally:
-            for span in spans:
-                span.end()
-        for raw in valid:
-            await raw.ack()
-        EVENTS_CONSUMED.labels(self.name, event_type, "ok").inc(len(valid))
-        HANDLER_SECONDS.labels(self.name, event_type).observe(time.perf_counter() - started)
+                await raw.ack()
+            EVENTS_CONSUMED.labels(self.name, event_type, "ok").inc(len(valid))
+            HANDLER_SECONDS.labels(self.name, event_type).observe(time.perf_counter() - started)
+
+        with batch_contexts(contexts):
+            try:
+                rest = await fn(envelopes, self)
+            except Exception as exc:
+                for span in spans:
+                    span.end()
+                await self._batch_failed(valid, event_type, exc)
+                return
+            if rest is None:
+                await settle(None)
+                return
+            previous = self._tails.pop(event_type, None)
+            if previous is not None:
+                await previous  # keeps publishes in order and at most one batch in flight behind
+            self._tails[event_type] = asyncio.create_task(settle(rest))
+
+    async def _batch_failed(self, raws: list[Any], event_type: str, exc: Exception) -> None:
+        error = f"{type(exc).__name__}: {exc}"
+        log.warning("batch_handler_failed", type=event_type, size=len(raws), error=error)
+        for raw in raws:
+            attempt = raw.metadata.num_delivered
+            if attempt >= self.settings.max_deliver:
+                await dead_letter(self._jetstream, raw, error=error, service=self.name, prefix=self.prefix)
+                await raw.ack()
+                EVENTS_CONSUMED.labels(self.name, event_type, "dead_lettered").inc()
+            else:
+                await raw.nak(delay=backoff_delay(attempt))
+                EVENTS_CONSUMED.labels(self.name, event_type, "retried").inc()
 
     @property
     def publisher(self) -> Publisher:
@@ -270,6 +294,7 @@ class Stage:
         log.info("stage_started", stage=self.name, consumers=len(self._durables))
 
     async def _shutdown(self) -> None:
+        await asyncio.gather(*self._tails.values())  # batches still publishing finish and ack before we stop
         if self._lag_task:
             self._lag_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from shared.contracts.envelope import EventData
+from shared.contracts.messages import IngestionJobSpec
 
 
 class ScoreUnscored(EventData, frozen=True, kw_only=True):
@@ -17,13 +18,8 @@ class Reembed(EventData, frozen=True, kw_only=True):
     entity: str = "all"  # all | messages | atoms | topics
 
 
-class StartIngestionJob(EventData, frozen=True, kw_only=True):
-    job_id: str
-    chats: list[str]
-    since: datetime | None = None
-    until: datetime | None = None
-    depth: int | None = None
-    batch_size: int = 100
+class StartIngestionJob(IngestionJobSpec, frozen=True, kw_only=True):
+    pass
 
 
 class CancelIngestionJob(EventData, frozen=True, kw_only=True):

@@ -104,50 +104,43 @@ class MessageEmbedded(EventData, frozen=True, kw_only=True):
     vector: list[float]
 
 
-class IngestionQueued(EventData, frozen=True, kw_only=True):
+class IngestionJobSpec(EventData, frozen=True, kw_only=True):
+    """What a backfill job reads: chats and a window (since/until) or a depth; shared by its command and events."""
+
+    job_id: str
+    chats: list[str]
+    since: datetime | None = None
+    until: datetime | None = None
+    depth: int | None = None
+    batch_size: int = 100
+
+
+class IngestionQueued(IngestionJobSpec, frozen=True, kw_only=True):
     """A backfill job was requested: the read model shows it as pending before the stage picks it up."""
 
-    job_id: str
-    chats: list[str]
-    since: datetime | None = None
-    until: datetime | None = None
-    depth: int | None = None
-    batch_size: int = 100
+
+class IngestionStarted(IngestionJobSpec, frozen=True, kw_only=True):
+    pass
 
 
-class IngestionStarted(EventData, frozen=True, kw_only=True):
-    job_id: str
-    chats: list[str]
-    since: datetime | None = None
-    until: datetime | None = None
-    depth: int | None = None
-    batch_size: int = 100
-
-
-class IngestionProgress(EventData, frozen=True, kw_only=True):
+class IngestionCounters(EventData, frozen=True, kw_only=True):
     job_id: str
     fetched: int = 0
     stored: int = 0
-    skipped: int = 0
+    skipped: int = 0  # duplicates: already stored
     errors: int = 0
+
+
+class IngestionProgress(IngestionCounters, frozen=True, kw_only=True):
     current_chat: str | None = None
 
 
-class IngestionCompleted(EventData, frozen=True, kw_only=True):
-    job_id: str
-    fetched: int = 0
-    stored: int = 0
-    skipped: int = 0
-    errors: int = 0
+class IngestionCompleted(IngestionCounters, frozen=True, kw_only=True):
+    pass
 
 
-class IngestionFailed(EventData, frozen=True, kw_only=True):
-    job_id: str
+class IngestionFailed(IngestionCounters, frozen=True, kw_only=True):
     error: str
-    fetched: int = 0
-    stored: int = 0
-    skipped: int = 0
-    errors: int = 0
 
 
 class IngestionCancelled(EventData, frozen=True, kw_only=True):

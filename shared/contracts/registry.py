@@ -136,14 +136,9 @@ def make_envelope(
 _encoder = msgspec.json.Encoder()
 
 
-class _RawEnvelope(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    id: str
-    type: str
-    occurred_at: datetime
-    correlation_id: str
-    causation_id: str | None = None
-    producer: str
-    version: int = 1
+class _RawEnvelope(Envelope, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The envelope with its payload left undecoded until the type says which Struct it must be."""
+
     data: msgspec.Raw
 
 
@@ -172,13 +167,4 @@ def decode(payload: bytes, *, subject: str | None = None, prefix: str = DEFAULT_
         raise ContractError(f"invalid {raw.type} payload: {exc}") from None
     if raw.occurred_at.tzinfo is None:
         raise ContractError("occurred_at must carry a timezone (UTC)")
-    return Envelope(
-        id=raw.id,
-        type=raw.type,
-        occurred_at=raw.occurred_at,
-        correlation_id=raw.correlation_id,
-        causation_id=raw.causation_id,
-        producer=raw.producer,
-        version=raw.version,
-        data=data,
-    )
+    return Envelope(**{**msgspec.structs.asdict(raw), "data": data})

@@ -6,6 +6,7 @@ import contextlib
 import os
 import subprocess
 import tempfile
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,47 @@ class TestInfra:
     admin_database_url: str
     nats_url: str
     how: str
+
+
+async def create_database(admin_url: str, prefix: str = "tt_test") -> str:
+    """A new, empty database with pgvector on the same server; returns its URL."""
+    import asyncpg  # local import: infra selection itself needs no driver
+
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(admin_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    url = with_database(admin_url, name)
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+    finally:
+        await conn.close()
+    return url
+
+
+async def drop_database(admin_url: str, url: str) -> None:
+    import asyncpg
+
+    name = urlsplit(url).path.lstrip("/")
+    admin = await asyncpg.connect(admin_url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+def migrated_database(admin_url: str, prefix: str = "tt_bench") -> str:
+    """A fresh database with the whole schema applied (for benchmarks, which run outside an event loop)."""
+    import asyncio
+
+    from shared.db import migrate
+
+    url = asyncio.run(create_database(admin_url, prefix))
+    migrate.apply(url)
+    return url
 
 
 def with_database(url: str, name: str) -> str:

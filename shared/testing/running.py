@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -11,6 +13,7 @@ import httpx
 import uvicorn
 
 from shared.runtime.servers import free_port
+from shared.settings import Settings
 
 
 @contextlib.asynccontextmanager
@@ -40,3 +43,33 @@ async def serving(app: Any, *, health_path: str = "/health", start_timeout: floa
     finally:
         server.should_exit = True
         await task
+
+
+@contextlib.asynccontextmanager
+async def gateway_process(settings: Settings, data_dir: str) -> AsyncIterator[str]:
+    """`tracker gateway` as its own process, as deployed (benchmarks: it must not share our event loop)."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "NATS_URL": settings.nats_url,
+        "TT_SUBJECT_PREFIX": settings.subject_prefix,
+        "API_PORT": str(port),
+        "LOG_LEVEL": "WARNING",
+        "TT_DATA_DIR": data_dir,
+    }
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "shared.cli.main", "gateway", env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(base_url=base, timeout=2.0) as client:
+            for _ in range(600):
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get("/api/health")).status_code == 200:
+                        break
+                await asyncio.sleep(0.1)
+            else:
+                raise TimeoutError(f"gateway process not healthy at {base}")
+        yield base
+    finally:
+        proc.terminate()
+        await asyncio.wait_for(proc.wait(), 30)

@@ -31,6 +31,11 @@ class LoggedEvent:
     subject: str
     envelope: Envelope
     headers: dict[str, str]
+    data_json: str  # the payload encoded once: stored in the log and sent in WebSocket frames
+
+    @classmethod
+    def of(cls, seq: int, subject: str, envelope: Envelope, headers: dict[str, str]) -> LoggedEvent:
+        return cls(seq, subject, envelope, headers, _json.encode(envelope.data).decode())
 
 
 async def append(conn: asyncpg.Connection, events: Sequence[LoggedEvent]) -> set[int]:
@@ -51,7 +56,7 @@ async def append(conn: asyncpg.Connection, events: Sequence[LoggedEvent]) -> set
             env.correlation_id,
             env.causation_id,
             env.producer,
-            _json.encode(env.data).decode(),
+            e.data_json,
             _json.encode(e.headers).decode(),
         )
         for column, value in zip(columns, row, strict=True):

@@ -37,16 +37,12 @@ DURABLE = "gateway--projections"
 _frame_encoder = msgspec.json.Encoder()
 
 
-def frame_text(seq: int, envelope: Envelope) -> str:
-    return _frame_encoder.encode(
-        {
-            "seq": seq,
-            "topic": spec_for(envelope.type).topic,
-            "type": envelope.type,
-            "occurred_at": envelope.occurred_at,
-            "data": envelope.data,
-        }
-    ).decode()
+def frame_text(seq: int, envelope: Envelope, data_json: str) -> str:
+    """The WebSocket frame; the payload JSON is the one already encoded for the events log."""
+    head = _frame_encoder.encode(
+        {"seq": seq, "topic": spec_for(envelope.type).topic, "type": envelope.type, "occurred_at": envelope.occurred_at}
+    )
+    return f'{head[:-1].decode()},"data":{data_json}}}'
 
 
 async def load_checkpoints(conn: asyncpg.Connection, names: Sequence[str]) -> dict[str, int]:
@@ -98,7 +94,7 @@ class ProjectionRunner:
         hub: Hub,
         *,
         prefix: str = "tt",
-        batch_size: int = 256,
+        batch_size: int = 1000,
         max_attempts: int = 5,
         tracer_provider: trace.TracerProvider | None = None,
     ) -> None:
@@ -113,29 +109,44 @@ class ProjectionRunner:
         config = ConsumerConfig(
             durable_name=DURABLE,
             filter_subject=f"{self._prefix}.>",
-            ack_policy=AckPolicy.EXPLICIT,
+            # Batches are applied in stream order, so acking the last message of one acks all of it.
+            ack_policy=AckPolicy.ALL,
             deliver_policy=DeliverPolicy.ALL,
             ack_wait=120,
             max_ack_pending=self._batch_size * 4,
         )
         sub = await self._js.pull_subscribe(f"{self._prefix}.>", durable=DURABLE, stream=stream, config=config)
+        # The next batch is fetched (and parsed) while the database applies the current one.
+        batches: asyncio.Queue[list[Msg]] = asyncio.Queue(maxsize=1)
+        fetcher = asyncio.create_task(self._fetch(sub, batches))
         try:
-            while not self._stopping.is_set():
+            while not self._stopping.is_set() or not batches.empty():
                 try:
-                    msgs = await sub.fetch(self._batch_size, timeout=0.5)
-                except (TimeoutError, NatsTimeoutError):
+                    msgs = await asyncio.wait_for(batches.get(), timeout=0.5)
+                except TimeoutError:
+                    if fetcher.done():
+                        fetcher.result()  # a fetch loop that died takes the runner down with its error
                     continue
-                if not msgs:
-                    continue
+                frames = await self._handle(msgs)
+                await msgs[-1].ack()
+                self._hub.publish(frames)
+        finally:
+            fetcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await fetcher
+            await sub.unsubscribe()
+
+    async def _fetch(self, sub: JetStreamContext.PullSubscription, batches: asyncio.Queue[list[Msg]]) -> None:
+        while not self._stopping.is_set():
+            try:
+                msgs = await sub.fetch(self._batch_size, timeout=0.5)
+            except (TimeoutError, NatsTimeoutError):
+                continue
+            if msgs:
                 last = msgs[-1].metadata
                 CONSUMER_PENDING.labels(DURABLE).set(last.num_pending)
                 STREAM_LAST_SEQ.set(last.sequence.stream + last.num_pending)
-                frames = await self._handle(msgs)
-                for msg in msgs:
-                    await msg.ack()
-                self._hub.publish(frames)
-        finally:
-            await sub.unsubscribe()
+                await batches.put(msgs)
 
     def stop(self) -> None:
         self._stopping.set()
@@ -177,7 +188,7 @@ class ProjectionRunner:
                 EVENTS_CONSUMED.labels(SERVICE, "invalid", "invalid").inc()
                 continue
             seq = msg.metadata.sequence.stream
-            decoded.append(events_log.LoggedEvent(seq, msg.subject, envelope, dict(msg.headers or {})))
+            decoded.append(events_log.LoggedEvent.of(seq, msg.subject, envelope, dict(msg.headers or {})))
         names = [p.name for p in self._projections]
         async with self._pool.acquire() as conn, conn.transaction():
             checkpoints = await load_checkpoints(conn, names)
@@ -201,7 +212,7 @@ class ProjectionRunner:
         for e in fresh:
             topic = spec_for(e.envelope.type).topic
             if topic is not None:
-                frames.append(Frame(e.seq, topic, frame_text(e.seq, e.envelope)))
+                frames.append(Frame(e.seq, topic, frame_text(e.seq, e.envelope, e.data_json)))
             EVENTS_CONSUMED.labels(SERVICE, e.envelope.type, "ok").inc()
         if msgs:
             self.applied_seq = max(self.applied_seq, msgs[-1].metadata.sequence.stream)
