@@ -337,7 +337,7 @@ def request_wipe(database_url: str, requested_by: str = "cli") -> str:
     """Step one: store the hash of a fresh token valid for five minutes; returns the token itself."""
     import psycopg
 
-    token = secrets.token_urlsafe(24)
+    token = secrets.token_hex(24)  # hex: a token starting with "-" would read as a flag
     with psycopg.connect(libpq_target(database_url)[0], **_password(database_url)) as conn:
         conn.execute(
             "INSERT INTO admin_wipe_tokens (token_hash, requested_by, expires_at) VALUES (%s, %s, now() + %s)",
