@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import Counter
 from collections.abc import Sequence
 from itertools import groupby
 
@@ -101,6 +102,10 @@ class ProjectionRunner:
         self._pool, self._js, self._projections, self._hub = pool, js, list(projections), hub
         self._prefix, self._batch_size, self._max_attempts = prefix, batch_size, max_attempts
         self._tracer = trace.get_tracer("tt.projections", tracer_provider=tracer_provider)
+        # Without a configured provider every span is a no-op: skip the per-event header parsing too.
+        self._tracing = tracer_provider is not None or not isinstance(
+            trace.get_tracer_provider(), trace.ProxyTracerProvider | trace.NoOpTracerProvider
+        )
         self._stopping = asyncio.Event()
         self.applied_seq = 0  # last sequence committed, for health and tests
 
@@ -201,6 +206,7 @@ class ProjectionRunner:
                     f"project {e.envelope.type}", context=extract_context(e.headers), kind=SpanKind.CONSUMER
                 )
                 for e in fresh
+                if self._tracing
             ]
             try:
                 await apply_events(conn, self._projections, checkpoints, changed, [(e.envelope, e.seq) for e in fresh])
@@ -213,7 +219,8 @@ class ProjectionRunner:
             topic = spec_for(e.envelope.type).topic
             if topic is not None:
                 frames.append(Frame(e.seq, topic, frame_text(e.seq, e.envelope, e.data_json)))
-            EVENTS_CONSUMED.labels(SERVICE, e.envelope.type, "ok").inc()
+        for event_type, count in Counter(e.envelope.type for e in fresh).items():
+            EVENTS_CONSUMED.labels(SERVICE, event_type, "ok").inc(count)
         if msgs:
             self.applied_seq = max(self.applied_seq, msgs[-1].metadata.sequence.stream)
         HANDLER_SECONDS.labels(SERVICE, "projection_batch").observe(loop.time() - started)
