@@ -36,6 +36,13 @@ def configure_tracing(service: str, exporter: str = "none") -> trace.TracerProvi
     return provider
 
 
+def tracing_enabled(provider: trace.TracerProvider | None) -> bool:
+    """False when spans would be no-ops (no provider given and none configured): callers skip span work."""
+    if provider is not None:
+        return True
+    return not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider | trace.NoOpTracerProvider)
+
+
 def inject_context(headers: dict[str, str], ctx: context.Context | None = None) -> dict[str, str]:
     """Add the trace context (traceparent/tracestate; the current one by default) to outgoing headers."""
     propagate.inject(headers, context=ctx)

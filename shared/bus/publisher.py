@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,7 +16,7 @@ from opentelemetry.trace import SpanKind
 from shared.bus import headers as h
 from shared.contracts import Envelope, EventData, encode, make_envelope, spec_for
 from shared.metrics import EVENTS_PUBLISHED
-from shared.tracing import context_of_cause, inject_context
+from shared.tracing import context_of_cause, inject_context, tracing_enabled
 
 RETRIES = 4
 
@@ -35,6 +36,7 @@ class Publisher:
         self.producer = producer
         self.prefix = prefix
         self._tracer = trace.get_tracer("tt.publisher", tracer_provider=tracer_provider)
+        self._tracing = tracing_enabled(tracer_provider)
 
     def envelope(
         self, data: EventData, *, event_type: str | None = None, caused_by: Envelope | None = None
@@ -52,7 +54,12 @@ class Publisher:
         return spec_for(envelope.type).subject(self.prefix)
 
     def _span(self, envelope: Envelope) -> Any:
-        """The publish span, child of the causing event's trace when that event was handled in a batch."""
+        """The publish span, child of the causing event's trace when that event was handled in a batch.
+
+        Without tracing there is no span, and the incoming trace context is passed on unchanged.
+        """
+        if not self._tracing:
+            return contextlib.nullcontext()
         return self._tracer.start_as_current_span(
             f"publish {envelope.type}", context=context_of_cause(envelope.causation_id), kind=SpanKind.PRODUCER
         )
@@ -65,7 +72,8 @@ class Publisher:
         }
         if envelope.causation_id:
             headers[h.CAUSATION_ID] = envelope.causation_id
-        return inject_context(headers)
+        # With a publish span it is the current context; without one, pass on the causing event's context.
+        return inject_context(headers, None if self._tracing else context_of_cause(envelope.causation_id))
 
     async def publish(self, envelope: Envelope, *, msg_id: str | None = None) -> PubAck:
         """Publish one envelope and wait for the stream's ack, retrying transient failures with backoff."""

@@ -30,7 +30,7 @@ from shared.bus.streams import stream_name
 from shared.contracts import ContractError, Envelope, decode, spec_for
 from shared.logging import get_logger
 from shared.metrics import CONSUMER_PENDING, EVENTS_CONSUMED, HANDLER_SECONDS, PROJECTION_LAST_SEQ, STREAM_LAST_SEQ
-from shared.tracing import extract_context
+from shared.tracing import extract_context, tracing_enabled
 
 log = get_logger(__name__)
 SERVICE = "gateway"
@@ -102,10 +102,7 @@ class ProjectionRunner:
         self._pool, self._js, self._projections, self._hub = pool, js, list(projections), hub
         self._prefix, self._batch_size, self._max_attempts = prefix, batch_size, max_attempts
         self._tracer = trace.get_tracer("tt.projections", tracer_provider=tracer_provider)
-        # Without a configured provider every span is a no-op: skip the per-event header parsing too.
-        self._tracing = tracer_provider is not None or not isinstance(
-            trace.get_tracer_provider(), trace.ProxyTracerProvider | trace.NoOpTracerProvider
-        )
+        self._tracing = tracing_enabled(tracer_provider)  # else spans are no-ops: skip parsing headers too
         self._stopping = asyncio.Event()
         self.applied_seq = 0  # last sequence committed, for health and tests
 
