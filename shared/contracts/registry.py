@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
@@ -19,11 +19,11 @@ class EventSpec:
     type: str
     data: type[EventData]
     kind: Literal["event", "command"] = "event"
+    # WebSocket topic: the first segment of an event's type; commands have none. Read per event, so stored.
+    topic: str | None = field(init=False)
 
-    @property
-    def topic(self) -> str | None:
-        """WebSocket topic: the first segment of an event's type; commands have none."""
-        return None if self.kind == "command" else self.type.split(".", 1)[0]
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "topic", None if self.kind == "command" else self.type.split(".", 1)[0])
 
     def subject(self, prefix: str = DEFAULT_PREFIX) -> str:
         return f"{prefix}.{self.type}"
