@@ -17,7 +17,7 @@ def add_db_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentPars
     common.add_argument(
         "--database-url", default=None, help="PostgreSQL URL (default: the DATABASE_URL environment variable)"
     )
-    db = subparsers.add_parser("db", help="database schema: migrate, rollback, status")
+    db = subparsers.add_parser("db", help="database schema and data: migrate, rollback, status, backup, restore")
     commands = db.add_subparsers(dest="db_command", required=True, metavar="{migrate,rollback,status,backup,restore}")
 
     commands.add_parser("migrate", parents=[common], help="apply every pending migration").set_defaults(
