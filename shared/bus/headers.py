@@ -1,9 +1,10 @@
-"""Header names the bus uses besides NATS's own `Nats-Msg-Id` and W3C `traceparent`."""
+"""Header names the bus uses besides NATS's own `Nats-Msg-Id` and W3C `traceparent`.
+
+Type, correlation and causation ids travel in the envelope only: every consumer parses every header
+(nats-py checks them character by character), so a header has to earn its place.
+"""
 
 MSG_ID = "Nats-Msg-Id"
-EVENT_TYPE = "tt-type"
-CORRELATION_ID = "tt-correlation-id"
-CAUSATION_ID = "tt-causation-id"
 DLQ_ERROR = "tt-dlq-error"
 DLQ_SUBJECT = "tt-dlq-original-subject"
 DLQ_SERVICE = "tt-dlq-service"

@@ -65,13 +65,7 @@ class Publisher:
         )
 
     def _headers(self, envelope: Envelope, msg_id: str | None) -> dict[str, str]:
-        headers = {
-            h.MSG_ID: msg_id or envelope.id,
-            h.EVENT_TYPE: envelope.type,
-            h.CORRELATION_ID: envelope.correlation_id,
-        }
-        if envelope.causation_id:
-            headers[h.CAUSATION_ID] = envelope.causation_id
+        headers = {h.MSG_ID: msg_id or envelope.id}
         # With a publish span it is the current context; without one, pass on the causing event's context.
         return inject_context(headers, None if self._tracing else context_of_cause(envelope.causation_id))
 

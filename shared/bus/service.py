@@ -27,6 +27,7 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY
 
+from shared.bus import compat  # noqa: F401 - applies the pull-loop timeout fix before any subscriber runs
 from shared.bus.dlq import backoff_delay, dead_letter
 from shared.bus.publisher import Publisher
 from shared.bus.streams import consumer_config, consumer_name, ensure_stream, stream_name
