@@ -21,7 +21,7 @@ from shared.testing.gateway import GatewayHarness
 from shared.testing.running import serving
 
 
-async def _until(condition, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+async def _until(condition, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
     async with asyncio.timeout(timeout):
         while not await condition():
             await asyncio.sleep(0.05)
