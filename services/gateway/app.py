@@ -7,6 +7,7 @@ import os
 import signal
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import nats
@@ -14,6 +15,7 @@ from litestar import Litestar
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.static_files import create_static_files_router
 from opentelemetry import trace
 
 from services.gateway import projections
@@ -38,6 +40,7 @@ from shared.logging import get_logger
 from shared.settings import Settings
 
 log = get_logger(__name__)
+DASHBOARD_DIST = Path(__file__).resolve().parents[2] / "deploy" / "dashboard" / "dist"
 CONTROLLERS: list[Any] = [
     HealthController,
     AsyncAPIController,
@@ -95,8 +98,14 @@ def create_app(
             await state.nc.drain()
             await state.pool.close()
 
+    # The embedded run has no nginx: the gateway serves the dashboard itself once it is built.
+    dashboard = (
+        [create_static_files_router("/dashboard", directories=[DASHBOARD_DIST], html_mode=True, name="dashboard")]
+        if DASHBOARD_DIST.is_dir()
+        else []
+    )
     return Litestar(
-        route_handlers=[*CONTROLLERS, ws_handler],
+        route_handlers=[*CONTROLLERS, ws_handler, *dashboard],
         lifespan=[lifespan],
         state=State({"settings": settings, "hub": Hub(), "prefix": settings.subject_prefix}),
         exception_handlers=exception_handlers(),

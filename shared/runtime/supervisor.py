@@ -220,6 +220,7 @@ class Supervisor:
         gateway = self.children[0].health_url.removesuffix("/api/health")
         self.say("tracker", f"API {gateway}  docs {gateway}/api/docs  WebSocket {gateway.replace('http', 'ws')}/ws")
         self.say("tracker", f"API token (Authorization: Bearer …): {token}")
+        self.say("tracker", f"dashboard (once built, see README): {gateway}/dashboard/?token=<the token above>")
         watchers = [asyncio.create_task(self._watch(c)) for c in self.children]
         if self.demo:
             watchers.append(asyncio.create_task(self._import_demo()))

@@ -3,6 +3,7 @@ justfile parses and its recipes call commands that exist."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +25,7 @@ class TiltApi:
         self.builds: list[dict[str, Any]] = []
         self.resources: list[str] = []
         self.paths: list[str] = []
+        self.serve_cmds: dict[str, str] = {}
 
     def docker_compose(self, files: Any, **_: Any) -> None:
         self.compose_files += [files] if isinstance(files, str) else list(files)
@@ -49,8 +51,10 @@ class TiltApi:
     def dc_resource(self, name: str, **_: Any) -> None:
         self.resources.append(name)
 
-    def local_resource(self, name: str, cmd: str = "", **_: Any) -> None:
+    def local_resource(self, name: str, cmd: str = "", serve_cmd: str = "", deps: Any = (), **_: Any) -> None:
         self.resources.append(f"local:{name}")
+        self.serve_cmds[name] = serve_cmd
+        self.paths += list(deps)
 
 
 def evaluate_tiltfile() -> TiltApi:
@@ -78,12 +82,15 @@ def test_tiltfile_evaluates_and_references_real_paths_and_services() -> None:
     for file in api.compose_files:
         services |= set((yaml.safe_load((REPO / file).read_text()) or {}).get("services", {}))
     compose_images = {s.get("image") for s in yaml.safe_load((REPO / "compose.yml").read_text())["services"].values()}
-    (build,) = api.builds
-    assert build["ref"] in compose_images, "docker_build must build the image compose runs, or live update is inert"
-    assert {s["sync"] for s in build["live_update"] if "sync" in s} == {"services/", "shared/"}
-    assert any(s.get("restart") for s in build["live_update"])
+    assert all(b["ref"] in compose_images for b in api.builds), "docker_build must build images compose runs"
+    (app,) = [b for b in api.builds if "live_update" in b]
+    assert {s["sync"] for s in app["live_update"] if "sync" in s} == {"services/", "shared/"}
+    assert any(s.get("restart") for s in app["live_update"])
     dc = [r for r in api.resources if not r.startswith("local:")]
     assert set(dc) <= services and "dashboard" in dc
+    # The dashboard also runs from Vite's dev server (hot module replacement) with the script package.json names.
+    scripts = json.loads((REPO / "deploy/dashboard/package.json").read_text())["scripts"]
+    assert api.serve_cmds["dashboard-dev"].endswith("run dev") and scripts["dev"] == "vite"
 
 
 def just(*args: str) -> subprocess.CompletedProcess[str]:
