@@ -26,6 +26,7 @@ class Subscription:
 class Hub:
     def __init__(self) -> None:
         self._subs: set[Subscription] = set()
+        self._gauged: set[str] = set()  # topics whose client gauge was ever set, so they drop back to 0
         self.last_seq = 0
 
     def subscribe(self, topics: set[str]) -> Subscription:
@@ -60,9 +61,6 @@ class Hub:
         for sub in self._subs:
             for topic in sub.topics:
                 counts[topic] += 1
-        for topic in set(counts) | _seen_topics:
+        for topic in set(counts) | self._gauged:
             WS_CLIENTS.labels(topic).set(counts.get(topic, 0))
-        _seen_topics.update(counts)
-
-
-_seen_topics: set[str] = set()
+        self._gauged.update(counts)
