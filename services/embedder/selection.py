@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -38,20 +40,27 @@ def scored_messages(envelopes: list[Envelope], policy: EmbedPolicy | str) -> lis
     return list(chosen.values())
 
 
-def created_atoms(envelopes: list[Envelope]) -> list[Pending]:
+def _latest(envelopes: list[Envelope], id_and_text: Callable[[Any], tuple[str, str]]) -> list[Pending]:
+    """One item per id, the last in the batch winning."""
     latest: dict[str, Pending] = {}
     for envelope in envelopes:
-        atom: AtomCreated = envelope.data
-        latest[atom.atom_id] = Pending(atom.atom_id, atom_text(atom.title, atom.content), envelope)
+        item_id, text = id_and_text(envelope.data)
+        latest[item_id] = Pending(item_id, text, envelope)
     return list(latest.values())
+
+
+def created_atoms(envelopes: list[Envelope]) -> list[Pending]:
+    def of(atom: AtomCreated) -> tuple[str, str]:
+        return atom.atom_id, atom_text(atom.title, atom.content)
+
+    return _latest(envelopes, of)
 
 
 def created_topics(envelopes: list[Envelope]) -> list[Pending]:
-    latest: dict[str, Pending] = {}
-    for envelope in envelopes:
-        topic: TopicCreated = envelope.data
-        latest[topic.topic_id] = Pending(topic.topic_id, topic_text(topic.name, topic.description), envelope)
-    return list(latest.values())
+    def of(topic: TopicCreated) -> tuple[str, str]:
+        return topic.topic_id, topic_text(topic.name, topic.description)
+
+    return _latest(envelopes, of)
 
 
 def text_digest(text: str) -> str:

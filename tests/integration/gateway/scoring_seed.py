@@ -8,8 +8,7 @@ from datetime import datetime
 from shared.contracts.common import Classification
 from shared.contracts.messages import Author, MessageIngested
 from shared.contracts.noise_filtering import MessageScored, ScoreFactors
-
-from .conftest import GatewayHarness
+from shared.testing.gateway import GatewayHarness
 
 SCORES: dict[str, float] = {"signal": 0.8, "weak_signal": 0.45, "noise": 0.1}
 

@@ -10,8 +10,8 @@ import httpx
 
 from services.scorer.scoring import ScoringInput, score_message
 from shared.contracts.noise_filtering import ClassificationOverridden
+from shared.testing.gateway import TOKEN, GatewayHarness
 
-from .conftest import TOKEN, GatewayHarness
 from .scoring_seed import SCORES, ingested, scored, wait_until
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

