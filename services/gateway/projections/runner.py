@@ -19,6 +19,7 @@ from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 
@@ -35,6 +36,8 @@ from shared.tracing import extract_context, tracing_enabled
 log = get_logger(__name__)
 SERVICE = "gateway"
 DURABLE = "gateway--projections"
+# The checkpoint row holding the last stream sequence a committed batch covered, whatever its subjects.
+STREAM_POSITION = "stream"
 _frame_encoder = msgspec.json.Encoder()
 
 
@@ -108,12 +111,17 @@ class ProjectionRunner:
 
     async def run(self) -> None:
         stream = stream_name(self._prefix)
+        position = await self._pool.fetchval(
+            "SELECT last_seq FROM projection_checkpoints WHERE projection = $1", STREAM_POSITION
+        )
+        await self._rewind_if_ahead(stream, position)
         config = ConsumerConfig(
             durable_name=DURABLE,
             filter_subject=f"{self._prefix}.>",
             # Batches are applied in stream order, so acking the last message of one acks all of it.
             ack_policy=AckPolicy.ALL,
-            deliver_policy=DeliverPolicy.ALL,
+            deliver_policy=DeliverPolicy.ALL if position is None else DeliverPolicy.BY_START_SEQUENCE,
+            opt_start_seq=None if position is None else position + 1,
             ack_wait=120,
             max_ack_pending=self._batch_size * 4,
         )
@@ -152,6 +160,24 @@ class ProjectionRunner:
 
     def stop(self) -> None:
         self._stopping.set()
+
+    async def _rewind_if_ahead(self, stream: str, position: int | None) -> None:
+        """Restart the consumer after the last committed batch if an earlier run left messages in flight.
+
+        Messages fetched by a run that stopped before committing them are delivered but unacked; with AckAll
+        the next ack would cover them unapplied. So the database, not the consumer, says where to resume.
+        No position row (a fresh or wiped database) means the consumer's own position stands.
+        """
+        if position is None:
+            return
+        try:
+            info = await self._js.consumer_info(stream, DURABLE)
+        except NotFoundError:
+            return
+        delivered = info.delivered.stream_seq if info.delivered else 0
+        if delivered > position:
+            log.info("projection_consumer_rewound", delivered=delivered, position=position)
+            await self._js.delete_consumer(stream, DURABLE)
 
     async def _handle(self, msgs: list[Msg]) -> list[Frame]:
         try:
@@ -193,8 +219,8 @@ class ProjectionRunner:
             decoded.append(events_log.LoggedEvent.of(seq, msg.subject, envelope, dict(msg.headers or {})))
         names = [p.name for p in self._projections]
         async with self._pool.acquire() as conn, conn.transaction():
-            checkpoints = await load_checkpoints(conn, names)
-            changed: dict[str, int] = {}
+            checkpoints = await load_checkpoints(conn, [*names, STREAM_POSITION])
+            changed: dict[str, int] = {STREAM_POSITION: msgs[-1].metadata.sequence.stream} if msgs else {}
             # A redelivered event is already in the log: it was projected in the same, committed transaction.
             new = await events_log.append(conn, decoded)
             fresh = [e for e in decoded if e.seq in new]

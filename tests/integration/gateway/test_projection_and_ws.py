@@ -9,7 +9,8 @@ from typing import Any
 import websockets
 
 from services.gateway import projections
-from services.gateway.projections.runner import replay
+from services.gateway.projections.runner import DURABLE, replay
+from shared.bus.streams import stream_name
 from shared.contracts import utcnow
 from shared.contracts.messages import Author, MessageIngested
 from shared.contracts.tasks import TaskCreated, TaskStatusChanged
@@ -149,6 +150,31 @@ async def test_gateway_restart_mid_stream_loses_nothing_and_applies_nothing_twic
     assert await _count(harness, "SELECT count(DISTINCT id) FROM events") == total
     checkpoint = await _count(harness, "SELECT last_seq FROM projection_checkpoints WHERE projection = 'messages'")
     assert checkpoint == await _count(harness, "SELECT max(seq) FROM events")
+
+
+async def test_messages_left_in_flight_by_a_crashed_gateway_are_projected_after_restart(
+    harness: GatewayHarness,
+) -> None:
+    await harness.publisher.publish_many(
+        [(harness.publisher.envelope(message(i)), f"telegram:-1001:{i}") for i in range(100)]
+    )
+    async with harness.serve():
+        await wait_for(lambda: _events_at_least(harness, 100))
+    await harness.publisher.publish_many(
+        [(harness.publisher.envelope(message(i)), f"telegram:-1001:{i}") for i in range(100, 300)]
+    )
+    # A gateway that died mid-batch: it fetched these from the durable consumer and never committed or acked.
+    stream = stream_name(harness.settings.subject_prefix)
+    crashed = await harness.js.pull_subscribe_bind(DURABLE, stream=stream)
+    held = await crashed.fetch(50, timeout=5)
+    assert len(held) == 50
+    await crashed.unsubscribe()
+    async with harness.serve():
+        # Well inside the consumer's ack_wait: the held messages must not wait for redelivery, nor be acked unseen.
+        await wait_for(lambda: _events_at_least(harness, 300), timeout=10)
+        await asyncio.sleep(0.3)
+    assert await _count(harness, "SELECT count(*) FROM messages") == 300
+    assert await _count(harness, "SELECT count(DISTINCT seq) FROM events") == 300
 
 
 async def test_replay_reproduces_live_read_models_row_for_row(harness: GatewayHarness) -> None:
