@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import signal
 import subprocess
@@ -120,6 +121,16 @@ def _down(args: argparse.Namespace) -> int:
     return 0
 
 
+def freeze_startup_heap() -> None:
+    """Move everything loaded at start-up out of the garbage collector's reach.
+
+    Modules, routes and contracts live as long as the process; without this every full collection walks
+    them again while events stream through (about a tenth of the gateway's time under load).
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def _gateway(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -130,6 +141,7 @@ def _gateway(args: argparse.Namespace) -> int:
     configure_logging(settings.log_level, settings.log_format, "gateway")
     provider = configure_tracing("gateway", settings.otel_exporter)
     app = create_app(settings, tracer_provider=provider)
+    freeze_startup_heap()
     uvicorn.run(app, host=settings.api_host, port=settings.api_port, log_config=None, access_log=False)
     return 0
 
@@ -143,6 +155,7 @@ def _stage(args: argparse.Namespace) -> int:
     configure_logging(settings.log_level, settings.log_format, args.name)
     configure_tracing(args.name, settings.otel_exporter)
     stage = STAGES[args.name](settings)
+    freeze_startup_heap()
     asyncio.run(serve(stage, host=settings.stage_host, port=settings.stage_port))
     return 0
 

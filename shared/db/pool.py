@@ -17,6 +17,10 @@ _json_encoder = msgspec.json.Encoder()
 _json_decoder = msgspec.json.Decoder()
 _JSONB_VERSION = b"\x01"  # jsonb's binary wire format is a version byte followed by the JSON text
 _VECTOR_HEADER = struct.Struct(">HH")  # dimensions, unused
+# asyncpg prepares every statement, and PostgreSQL switches a prepared statement to a generic plan after
+# five runs. Read models start empty: a generic plan made then (a sequential scan) would stay for the
+# connection's life while the table grows to millions of rows. Planning each run costs far less.
+SERVER_SETTINGS = {"plan_cache_mode": "force_custom_plan"}
 
 
 def asyncpg_dsn(database_url: str) -> str:
@@ -73,7 +77,11 @@ async def init_connection(conn: asyncpg.Connection) -> None:
 async def create_pool(database_url: str, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
     """A connection pool whose connections all carry the vector and JSON codecs."""
     pool = await asyncpg.create_pool(
-        asyncpg_dsn(database_url), min_size=min_size, max_size=max_size, init=init_connection
+        asyncpg_dsn(database_url),
+        min_size=min_size,
+        max_size=max_size,
+        init=init_connection,
+        server_settings=SERVER_SETTINGS,
     )
     assert pool is not None  # only None when awaited inside `async with`, which we do not do
     return pool
@@ -81,7 +89,7 @@ async def create_pool(database_url: str, min_size: int = 1, max_size: int = 10) 
 
 async def connect(database_url: str) -> asyncpg.Connection:
     """One connection with the same codecs as the pool (CLI commands, replay, tests)."""
-    conn = await asyncpg.connect(asyncpg_dsn(database_url))
+    conn = await asyncpg.connect(asyncpg_dsn(database_url), server_settings=SERVER_SETTINGS)
     try:
         await init_connection(conn)
     except BaseException:

@@ -4,62 +4,66 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import asyncpg
 import msgspec
 
 from shared.contracts import Envelope, spec_for
 
-# One statement per batch; JSON goes in as text because asyncpg reads nested lists as array dimensions.
-_INSERT_MANY = """
-INSERT INTO events (seq, id, type, subject, topic, version, occurred_at, correlation_id, causation_id,
-                    producer, data, headers)
-SELECT seq, id, type, subject, topic, version, occurred_at, correlation_id, causation_id, producer,
-       data::jsonb, headers::jsonb
-FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::int[], $7::timestamptz[],
-            $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
-     AS t(seq, id, type, subject, topic, version, occurred_at, correlation_id, causation_id, producer, data, headers)
-ON CONFLICT (seq) DO NOTHING
-RETURNING seq
-"""
+COLUMNS = (
+    "seq",
+    "id",
+    "type",
+    "subject",
+    "topic",
+    "version",
+    "occurred_at",
+    "correlation_id",
+    "causation_id",
+    "producer",
+    "data",
+    "headers",
+)
+Row = tuple[int, str, str, str, str | None, int, datetime, str, str | None, str, msgspec.Raw, dict[str, str]]
 _json = msgspec.json.Encoder()
 
 
 @dataclass(frozen=True, slots=True)
 class LoggedEvent:
     seq: int
-    subject: str
     envelope: Envelope
     headers: dict[str, str]
     data_json: str  # the payload encoded once: stored in the log and sent in WebSocket frames
+    row: Row  # the `events` row, built while the previous batch is still in the database
 
     @classmethod
     def of(cls, seq: int, subject: str, envelope: Envelope, headers: dict[str, str]) -> LoggedEvent:
-        return cls(seq, subject, envelope, headers, _json.encode(envelope.data).decode())
-
-
-async def append(conn: asyncpg.Connection, events: Sequence[LoggedEvent]) -> set[int]:
-    """Append events; returns the sequences that were new (the rest are redeliveries already logged)."""
-    if not events:
-        return set()
-    columns: list[list[object]] = [[] for _ in range(12)]
-    for e in events:
-        env = e.envelope
-        row = (
-            e.seq,
-            env.id,
-            env.type,
-            e.subject,
-            spec_for(env.type).topic,
-            env.version,
-            env.occurred_at,
-            env.correlation_id,
-            env.causation_id,
-            env.producer,
-            e.data_json,
-            _json.encode(e.headers).decode(),
+        data = _json.encode(envelope.data)
+        row: Row = (
+            seq,
+            envelope.id,
+            envelope.type,
+            subject,
+            spec_for(envelope.type).topic,
+            envelope.version,
+            envelope.occurred_at,
+            envelope.correlation_id,
+            envelope.causation_id,
+            envelope.producer,
+            msgspec.Raw(data),  # the jsonb codec writes Raw bytes as they are
+            headers,
         )
-        for column, value in zip(columns, row, strict=True):
-            column.append(value)
-    rows = await conn.fetch(_INSERT_MANY, *columns)
-    return {r["seq"] for r in rows}
+        return cls(seq, envelope, headers, data.decode(), row)
+
+
+async def append(conn: asyncpg.Connection, events: Sequence[LoggedEvent], position: int) -> list[LoggedEvent]:
+    """Append the events after `position`, the stream sequence the log is committed up to; returns them.
+
+    The log grows in stream order, so anything at or before the position is a redelivery already logged
+    (and projected in the same transaction). COPY, since there is nothing to resolve on conflict.
+    """
+    fresh = [e for e in events if e.seq > position]
+    if fresh:
+        await conn.copy_records_to_table("events", records=[e.row for e in fresh], columns=COLUMNS)
+    return fresh

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import groupby
 
 import asyncpg
@@ -89,6 +90,13 @@ async def apply_events(
                 checkpoints[projection.name] = changed[projection.name] = pending[-1][1]
 
 
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    msg: Msg
+    seq: int
+    event: events_log.LoggedEvent | None  # None: nothing to log (a dead letter), only the position moves
+
+
 class ProjectionRunner:
     def __init__(
         self,
@@ -106,6 +114,7 @@ class ProjectionRunner:
         self._prefix, self._batch_size, self._max_attempts = prefix, batch_size, max_attempts
         self._tracer = trace.get_tracer("tt.projections", tracer_provider=tracer_provider)
         self._tracing = tracing_enabled(tracer_provider)  # else spans are no-ops: skip parsing headers too
+        self._dlq_prefix = f"{prefix}.dlq."
         self._stopping = asyncio.Event()
         self.applied_seq = 0  # last sequence committed, for health and tests
 
@@ -126,19 +135,19 @@ class ProjectionRunner:
             max_ack_pending=self._batch_size * 4,
         )
         sub = await self._js.pull_subscribe(f"{self._prefix}.>", durable=DURABLE, stream=stream, config=config)
-        # The next batch is fetched (and parsed) while the database applies the current one.
-        batches: asyncio.Queue[list[Msg]] = asyncio.Queue(maxsize=1)
+        # The next batch is fetched and decoded while the database applies the current one.
+        batches: asyncio.Queue[list[Fetched]] = asyncio.Queue(maxsize=1)
         fetcher = asyncio.create_task(self._fetch(sub, batches))
         try:
             while not self._stopping.is_set() or not batches.empty():
                 try:
-                    msgs = await asyncio.wait_for(batches.get(), timeout=0.5)
+                    batch = await asyncio.wait_for(batches.get(), timeout=0.5)
                 except TimeoutError:
                     if fetcher.done():
                         fetcher.result()  # a fetch loop that died takes the runner down with its error
                     continue
-                frames = await self._handle(msgs)
-                await msgs[-1].ack()
+                frames = await self._handle(batch)
+                await batch[-1].msg.ack()
                 self._hub.publish(frames)
         finally:
             fetcher.cancel()
@@ -146,7 +155,7 @@ class ProjectionRunner:
                 await fetcher
             await sub.unsubscribe()
 
-    async def _fetch(self, sub: JetStreamContext.PullSubscription, batches: asyncio.Queue[list[Msg]]) -> None:
+    async def _fetch(self, sub: JetStreamContext.PullSubscription, batches: asyncio.Queue[list[Fetched]]) -> None:
         while not self._stopping.is_set():
             try:
                 msgs = await sub.fetch(self._batch_size, timeout=0.5)
@@ -156,7 +165,20 @@ class ProjectionRunner:
                 last = msgs[-1].metadata
                 CONSUMER_PENDING.labels(DURABLE).set(last.num_pending)
                 STREAM_LAST_SEQ.set(last.sequence.stream + last.num_pending)
-                await batches.put(msgs)
+                await batches.put([await self._decode(msg) for msg in msgs])
+
+    async def _decode(self, msg: Msg) -> Fetched:
+        """Decode one message for the log; an invalid one is dead-lettered here and travels on as position only."""
+        seq = msg.metadata.sequence.stream
+        if msg.subject.startswith(self._dlq_prefix):
+            return Fetched(msg, seq, None)
+        try:
+            envelope = decode(msg.data, subject=msg.subject, prefix=self._prefix)
+        except ContractError as exc:
+            await dead_letter(self._js, msg, error=str(exc), service=SERVICE, prefix=self._prefix)
+            EVENTS_CONSUMED.labels(SERVICE, "invalid", "invalid").inc()
+            return Fetched(msg, seq, None)
+        return Fetched(msg, seq, events_log.LoggedEvent.of(seq, msg.subject, envelope, dict(msg.headers or {})))
 
     def stop(self) -> None:
         self._stopping.set()
@@ -179,51 +201,39 @@ class ProjectionRunner:
             log.info("projection_consumer_rewound", delivered=delivered, position=position)
             await self._js.delete_consumer(stream, DURABLE)
 
-    async def _handle(self, msgs: list[Msg]) -> list[Frame]:
+    async def _handle(self, batch: list[Fetched]) -> list[Frame]:
         try:
-            return await self._apply_batch(msgs)
+            return await self._apply_batch(batch)
         except Exception as exc:
-            log.warning("projection_batch_failed_retrying_one_by_one", error=str(exc), size=len(msgs))
+            log.warning("projection_batch_failed_retrying_one_by_one", error=str(exc), size=len(batch))
         frames: list[Frame] = []
-        for msg in msgs:
-            frames.extend(await self._apply_with_retries(msg))
+        for item in batch:
+            frames.extend(await self._apply_with_retries(item))
         return frames
 
-    async def _apply_with_retries(self, msg: Msg) -> list[Frame]:
+    async def _apply_with_retries(self, item: Fetched) -> list[Frame]:
         for attempt in range(1, self._max_attempts + 1):
             try:
-                return await self._apply_batch([msg])
+                return await self._apply_batch([item])
             except Exception as exc:
                 if attempt == self._max_attempts:
                     error = f"{type(exc).__name__}: {exc}"
-                    await dead_letter(self._js, msg, error=error, service=SERVICE, prefix=self._prefix)
+                    await dead_letter(self._js, item.msg, error=error, service=SERVICE, prefix=self._prefix)
                     EVENTS_CONSUMED.labels(SERVICE, "unknown", "dead_lettered").inc()
                     return []
                 await asyncio.sleep(backoff_delay(attempt, base=0.2, cap=5.0))
         return []
 
-    async def _apply_batch(self, msgs: list[Msg]) -> list[Frame]:
+    async def _apply_batch(self, batch: list[Fetched]) -> list[Frame]:
         loop = asyncio.get_running_loop()
         started = loop.time()
-        decoded: list[events_log.LoggedEvent] = []
-        for msg in msgs:
-            if msg.subject.startswith(f"{self._prefix}.dlq."):
-                continue
-            try:
-                envelope = decode(msg.data, subject=msg.subject, prefix=self._prefix)
-            except ContractError as exc:
-                await dead_letter(self._js, msg, error=str(exc), service=SERVICE, prefix=self._prefix)
-                EVENTS_CONSUMED.labels(SERVICE, "invalid", "invalid").inc()
-                continue
-            seq = msg.metadata.sequence.stream
-            decoded.append(events_log.LoggedEvent.of(seq, msg.subject, envelope, dict(msg.headers or {})))
+        decoded = [item.event for item in batch if item.event is not None]
         names = [p.name for p in self._projections]
         async with self._pool.acquire() as conn, conn.transaction():
             checkpoints = await load_checkpoints(conn, [*names, STREAM_POSITION])
-            changed: dict[str, int] = {STREAM_POSITION: msgs[-1].metadata.sequence.stream} if msgs else {}
-            # A redelivered event is already in the log: it was projected in the same, committed transaction.
-            new = await events_log.append(conn, decoded)
-            fresh = [e for e in decoded if e.seq in new]
+            position = checkpoints[STREAM_POSITION]
+            changed = {STREAM_POSITION: max(position, batch[-1].seq)}
+            fresh = await events_log.append(conn, decoded, position)
             spans = [
                 self._tracer.start_span(
                     f"project {e.envelope.type}", context=extract_context(e.headers), kind=SpanKind.CONSUMER
@@ -244,8 +254,7 @@ class ProjectionRunner:
                 frames.append(Frame(e.seq, topic, frame_text(e.seq, e.envelope, e.data_json)))
         for event_type, count in Counter(e.envelope.type for e in fresh).items():
             EVENTS_CONSUMED.labels(SERVICE, event_type, "ok").inc(count)
-        if msgs:
-            self.applied_seq = max(self.applied_seq, msgs[-1].metadata.sequence.stream)
+        self.applied_seq = max(self.applied_seq, batch[-1].seq)
         HANDLER_SECONDS.labels(SERVICE, "projection_batch").observe(loop.time() - started)
         return frames
 

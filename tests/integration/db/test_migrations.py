@@ -222,7 +222,8 @@ def test_the_cli_migrates_and_reports_status(database_url: str, capsys: pytest.C
         assert args.func(args) == 0
     out = capsys.readouterr().out
     assert "applied      0001_event_log" in out
-    assert "rolled back  0005_analysis_and_tasks" in out
+    newest_two = [m.id for m in migrate.migrations()][-2:]
+    assert all(f"rolled back  {name}" in out for name in newest_two)
     assert "password" not in out and "postgres:@" not in out
     assert describe("postgresql://u:secret@db.example:5432/tt") == "db.example:5432/tt"
 
