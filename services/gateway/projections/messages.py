@@ -22,9 +22,6 @@ projection = Projection(
 )
 
 
-_json = msgspec.json.Encoder()
-
-
 async def _upsert_chats(conn: asyncpg.Connection, events: Sequence[tuple[MessageIngested, datetime]]) -> None:
     # Insert only chats not seen before, in order of first appearance: an INSERT … ON CONFLICT would
     # spend a sequence value per event, and ids must come out the same whatever the batch boundaries.
@@ -122,42 +119,60 @@ async def ingested(conn: asyncpg.Connection, items: Sequence[tuple[Envelope, int
     events: list[tuple[MessageIngested, datetime]] = [(env.data, env.occurred_at) for env, _ in items]
     await _upsert_chats(conn, events)
     authors = await _upsert_profiles(conn, events)
-    rows = [
-        (
-            e.key,
-            e.source,
-            e.channel,
-            e.chat_id,
-            e.message_id,
-            authors.get((e.source, e.author.source_user_id)) if e.author else None,
-            e.text,
-            _json.encode(e.entities).decode(),
-            e.reply_to_message_id,
-            e.thread_id,
-            e.forwarded_from,
-            e.sent_at,
-            e.edited_at,
-            e.language,
-            _json.encode(e.attachments).decode(),
-            at,
+    # Only this projection writes messages, under the checkpoint lock, so keys not stored yet (and not
+    # earlier in this batch: the first sighting wins, as ON CONFLICT DO NOTHING would) can go in by COPY.
+    keys = [e.key for e, _ in events]
+    seen = {r["key"] for r in await conn.fetch("SELECT key FROM messages WHERE key = ANY($1::text[])", keys)}
+    rows = []
+    for e, at in events:
+        if e.key in seen:
+            continue
+        seen.add(e.key)
+        author = authors.get((e.source, e.author.source_user_id)) if e.author else None
+        rows.append(
+            (
+                e.key,
+                e.source,
+                e.channel,
+                e.chat_id,
+                e.message_id,
+                author,
+                e.text,
+                e.entities,
+                e.reply_to_message_id,
+                e.thread_id,
+                e.forwarded_from,
+                e.sent_at,
+                e.edited_at,
+                e.language,
+                e.attachments,
+                at,
+                at,
+            )
         )
-        for e, at in events
-    ]
-    await conn.execute(
-        """
-        INSERT INTO messages (key, source, channel, chat_id, message_id, author_id, text, entities,
-                              reply_to_message_id, thread_id, forwarded_from, sent_at, edited_at, language,
-                              attachments, created_at, updated_at)
-        SELECT k, s, c, ch, m, a, tx, en::jsonb, r, th, f, sa, ea, l, at::jsonb, o, o
-        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::text[],
-                    $8::text[], $9::bigint[], $10::bigint[], $11::text[], $12::timestamptz[], $13::timestamptz[],
-                    $14::text[], $15::text[], $16::timestamptz[])
-             WITH ORDINALITY AS t(k, s, c, ch, m, a, tx, en, r, th, f, sa, ea, l, at, o, n)
-        ORDER BY n
-        ON CONFLICT (key) DO NOTHING
-        """,
-        *zip(*rows, strict=True),
-    )
+    if rows:
+        await conn.copy_records_to_table("messages", records=rows, columns=_INGESTED_COLUMNS)
+
+
+_INGESTED_COLUMNS = (
+    "key",
+    "source",
+    "channel",
+    "chat_id",
+    "message_id",
+    "author_id",
+    "text",
+    "entities",
+    "reply_to_message_id",
+    "thread_id",
+    "forwarded_from",
+    "sent_at",
+    "edited_at",
+    "language",
+    "attachments",
+    "created_at",
+    "updated_at",
+)
 
 
 @projection.on("messages.updated")

@@ -28,6 +28,7 @@ from services.gateway.hub import Frame, Hub
 from services.gateway.projections import events_log
 from services.gateway.projections.base import Projection
 from shared.bus.dlq import backoff_delay, dead_letter
+from shared.bus.reply import stream_sequence
 from shared.bus.streams import stream_name
 from shared.contracts import ContractError, Envelope, decode, spec_for
 from shared.logging import get_logger
@@ -169,7 +170,7 @@ class ProjectionRunner:
 
     async def _decode(self, msg: Msg) -> Fetched:
         """Decode one message for the log; an invalid one is dead-lettered here and travels on as position only."""
-        seq = msg.metadata.sequence.stream
+        seq = stream_sequence(msg)
         if msg.subject.startswith(self._dlq_prefix):
             return Fetched(msg, seq, None)
         try:
