@@ -45,6 +45,8 @@ def tracing_enabled(provider: trace.TracerProvider | None) -> bool:
 
 def inject_context(headers: dict[str, str], ctx: context.Context | None = None) -> dict[str, str]:
     """Add the trace context (traceparent/tracestate; the current one by default) to outgoing headers."""
+    if ctx is None and not trace.get_current_span().get_span_context().is_valid:
+        return headers  # no trace to pass on: skip the propagators (every event of an import gets here)
     propagate.inject(headers, context=ctx)
     return headers
 

@@ -69,8 +69,8 @@ _UK_SUFFIXES = ("ння", "ття", "ються", "емо", "ємо", "имо")
 _RU_SUFFIXES = ("ние", "тие", "ются", "ает", "яет", "ость", "ое", "ие")
 
 _NOISE_RE = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\w+|@\w+|`[^`]*`|#\w+")
-# Every pattern of _NOISE_RE contains one of these.
-_NOISE_MARKERS = ("://", "www.", "@", "`", "#")
+# Every match of _NOISE_RE contains one of these.
+_NOISE_HINT = re.compile(r"://|www\.|[@`#]")
 _WORD_RE = re.compile(r"[^\W\d_]+(?:['’ʼ][^\W\d_]+)*")
 
 # Matrix-language rule: Slavic grammar with English tech terms inside is still Slavic when the
@@ -124,14 +124,17 @@ def detect_language(text: str | None) -> Language:
     if not text:
         return "unknown"
     cleaned = text.lower()
-    if any(marker in cleaned for marker in _NOISE_MARKERS):  # most messages have none: skip the costly regex
+    if _NOISE_HINT.search(cleaned):  # most messages have no link, mention or code: skip the costly regex
         cleaned = _NOISE_RE.sub(" ", cleaned)
     cyrillic: list[str] = []
     latin: list[str] = []
     other_letters = 0
     for word in _WORD_RE.findall(cleaned):
-        # Regex per word rather than a check per letter: this runs on every imported message.
-        if _CYRILLIC_WORD_RE.fullmatch(word):
+        # Regex per word rather than a check per letter: this runs on every imported message. An ASCII
+        # word here is lower-case Latin letters and apostrophes: no regex needed.
+        if word.isascii():
+            latin.append(word)
+        elif _CYRILLIC_WORD_RE.fullmatch(word):
             cyrillic.append(word)
         elif _LATIN_WORD_RE.fullmatch(word):
             latin.append(word)

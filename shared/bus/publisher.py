@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -93,12 +94,15 @@ class Publisher:
                 )
         results = await asyncio.gather(*futures, return_exceptions=True)
         acks: list[PubAck] = []
+        published: Counter[str] = Counter()
         for (envelope, msg_id), result in zip(items, results, strict=True):
             if isinstance(result, BaseException):
                 result = await self.publish(envelope, msg_id=msg_id)
             else:
-                EVENTS_PUBLISHED.labels(self.producer, envelope.type).inc()
+                published[envelope.type] += 1
             acks.append(result)
+        for event_type, count in published.items():
+            EVENTS_PUBLISHED.labels(self.producer, event_type).inc(count)
         return acks
 
     async def emit(
