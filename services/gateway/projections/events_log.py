@@ -11,19 +11,8 @@ import msgspec
 
 from shared.contracts import Envelope, spec_for
 
-COLUMNS = (
-    "seq",
-    "id",
-    "type",
-    "subject",
-    "topic",
-    "version",
-    "occurred_at",
-    "correlation_id",
-    "causation_id",
-    "producer",
-    "data",
-    "headers",
+COLUMNS = tuple(
+    "seq id type subject topic version occurred_at correlation_id causation_id producer data headers".split()
 )
 Row = tuple[int, str, str, str, str | None, int, datetime, str, str | None, str, msgspec.Raw, dict[str, str]]
 _json = msgspec.json.Encoder()

@@ -114,6 +114,12 @@ async def _upsert_profiles(
     return {(r["source"], r["source_user_id"]): r["id"] for r in rows}
 
 
+_INGESTED_COLUMNS = tuple(
+    "key source channel chat_id message_id author_id text entities reply_to_message_id thread_id forwarded_from"
+    " sent_at edited_at language attachments created_at updated_at".split()
+)
+
+
 @projection.on_batch("messages.ingested")
 async def ingested(conn: asyncpg.Connection, items: Sequence[tuple[Envelope, int]]) -> None:
     events: list[tuple[MessageIngested, datetime]] = [(env.data, env.occurred_at) for env, _ in items]
@@ -152,27 +158,6 @@ async def ingested(conn: asyncpg.Connection, items: Sequence[tuple[Envelope, int
         )
     if rows:
         await conn.copy_records_to_table("messages", records=rows, columns=_INGESTED_COLUMNS)
-
-
-_INGESTED_COLUMNS = (
-    "key",
-    "source",
-    "channel",
-    "chat_id",
-    "message_id",
-    "author_id",
-    "text",
-    "entities",
-    "reply_to_message_id",
-    "thread_id",
-    "forwarded_from",
-    "sent_at",
-    "edited_at",
-    "language",
-    "attachments",
-    "created_at",
-    "updated_at",
-)
 
 
 @projection.on("messages.updated")

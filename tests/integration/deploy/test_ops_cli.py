@@ -8,8 +8,10 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from shared.cli import ops
 from shared.cli.ops import libpq_target
-from shared.contracts.messages import IngestionProgress, IngestionStarted
+from shared.contracts import utcnow
+from shared.contracts.messages import IngestionProgress, IngestionStarted, MessageIngested
 from shared.db import migrate
 from shared.testing.gateway import GatewayHarness
 
@@ -181,3 +183,47 @@ async def test_reset_stuck_fails_long_running_jobs_through_the_bus(harness: Gate
                 await asyncio.sleep(0.05)
         assert "reset by operator" in row["error"]
         assert (row["fetched"], row["stored"]) == (40, 35), "counters survive the reset"
+
+
+async def test_after_a_restore_the_gateway_reapplies_what_the_stream_holds_since_the_backup(
+    harness: GatewayHarness, tmp_path: Path
+) -> None:
+    url = harness.settings.database_url
+
+    async def publish(start: int, stop: int) -> None:
+        await harness.publisher.publish_many(
+            [(harness.publisher.envelope(chat_message(i)), f"telegram:-1001:{i}") for i in range(start, stop)]
+        )
+
+    async def wait_for_messages(n: int) -> None:
+        conn = await asyncpg.connect(url)  # not the pool: the restore recreates every table under it
+        try:
+            async with asyncio.timeout(15):
+                while await conn.fetchval("SELECT count(*) FROM messages") < n:
+                    await asyncio.sleep(0.05)
+        finally:
+            await conn.close()
+
+    async with harness.serve():
+        await publish(0, 100)
+        await wait_for_messages(100)
+    backup = ops.backup(url, tmp_path / "backup.sql")
+    async with harness.serve():
+        await publish(100, 250)
+        await wait_for_messages(250)
+    ops.restore(url, backup)  # the database is back at 100 messages; the consumer is at 250
+    async with harness.serve():
+        await wait_for_messages(250)
+        await asyncio.sleep(0.3)
+    conn = await asyncpg.connect(url)
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM messages") == 250
+        assert await conn.fetchval("SELECT count(DISTINCT seq) FROM events") == 250
+    finally:
+        await conn.close()
+
+
+def chat_message(i: int) -> MessageIngested:
+    return MessageIngested(
+        key=f"telegram:-1001:{i}", chat_id="-1001", message_id=i, text=f"message {i}", sent_at=utcnow(), language="en"
+    )
