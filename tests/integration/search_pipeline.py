@@ -40,11 +40,14 @@ class ScenarioMessage:
 
 
 def scenario_messages(files: tuple[str, ...] | None = None) -> list[ScenarioMessage]:
+    """The labelled scenario conversations beside the checkout; the calling test is skipped without them."""
+    paths = [p for p in sorted(DATA_DIR.glob("*-*.json")) if files is None or p.name in files]
+    if not paths:
+        pytest.skip(f"scenario data not found in {DATA_DIR}")
     out = []
-    for path in sorted(DATA_DIR.glob("*-*.json")):
-        if files is None or path.name in files:
-            for m in json.loads(path.read_text(encoding="utf-8"))["messages"]:
-                out.append(ScenarioMessage(path.name, m["order"], m["text"], LABELS[m["expected_label"]]))
+    for path in paths:
+        for m in json.loads(path.read_text(encoding="utf-8"))["messages"]:
+            out.append(ScenarioMessage(path.name, m["order"], m["text"], LABELS[m["expected_label"]]))
     return out
 
 
