@@ -72,9 +72,8 @@ def write_export(path: Path, n: int) -> None:
 
 async def wait_until_projected(pool: asyncpg.Pool, last_seq: int) -> None:
     """Poll the runner's committed stream position (it commits with the rows): cheap, unlike count(*)."""
-    while (
-        await pool.fetchval(f"SELECT last_seq FROM projection_checkpoints WHERE projection = '{STREAM_POSITION}'") or 0
-    ) < last_seq:
+    query = "SELECT coalesce(max(last_seq), 0) FROM projection_checkpoints WHERE projection = $1"
+    while await pool.fetchval(query, STREAM_POSITION) < last_seq:
         await asyncio.sleep(0.1)
 
 
