@@ -15,15 +15,16 @@ import asyncpg
 import nats
 
 from services.gateway.app import create_app
+from services.gateway.projections.runner import stream_position
 from shared.bus.publisher import Publisher
-from shared.bus.streams import ensure_stream
+from shared.bus.streams import ensure_stream, stream_name
 from shared.contracts import encode, utcnow
 from shared.contracts.messages import Author, MessageIngested
 from shared.db import migrate
 from shared.settings import Settings
 from shared.testing.infra import create_database, test_infra
 from shared.testing.rates import raw_publish_rate
-from shared.testing.running import serving
+from shared.testing.running import serving, wait_until_projected
 
 
 def sample(i: int) -> MessageIngested:
@@ -62,14 +63,15 @@ async def main(events: int) -> None:
         pool = await asyncpg.connect(database_url)
         async with serving(create_app(settings), health_path="/api/health"):
             # Steady state: counted from the moment the gateway answers, not including its start-up.
-            started, already = time.perf_counter(), await pool.fetchval("SELECT count(*) FROM messages")
-            while await pool.fetchval("SELECT count(*) FROM messages") < events:
-                await asyncio.sleep(0.05)
-            projected = (events - already) / (time.perf_counter() - started)
+            started, already = time.perf_counter(), await stream_position(pool) or 0
+            last_seq = (await js.stream_info(stream_name(prefix))).state.last_seq
+            await wait_until_projected(pool, last_seq)
+            projected = (last_seq - already) / (time.perf_counter() - started)
+            in_read_model = await pool.fetchval("SELECT count(*) FROM messages")
         await pool.close()
         await nc.close()
 
-    print(f"events:                      {events} (payload ~{payload_size} B)")
+    print(f"events:                      {events} (payload ~{payload_size} B; {in_read_model} in the read model)")
     print(f"raw nats-py publish_async:   {raw:10.0f} msg/s")
     print(f"Publisher.publish_many:      {published:10.0f} msg/s  ({published / raw:.0%} of raw)")
     print(f"stream → projected (gateway): {projected:10.0f} msg/s  ({projected / raw:.0%} of raw)")

@@ -73,3 +73,12 @@ async def gateway_process(settings: Settings, data_dir: str) -> AsyncIterator[st
     finally:
         proc.terminate()
         await asyncio.wait_for(proc.wait(), 30)
+
+
+async def wait_until_projected(db: Any, last_seq: int) -> None:
+    """Until the gateway has committed the stream up to `last_seq`: its position row commits with the rows,
+    so polling it is cheap where count(*) over a growing table is not."""
+    from services.gateway.projections.runner import stream_position
+
+    while (await stream_position(db) or 0) < last_seq:
+        await asyncio.sleep(0.05)

@@ -51,6 +51,13 @@ def frame_text(seq: int, envelope: Envelope, data_json: str) -> str:
     return f'{head[:-1].decode()},"data":{data_json}}}'
 
 
+async def stream_position(db: asyncpg.Pool | asyncpg.Connection) -> int | None:
+    """The stream sequence the committed batches reach; None before the first batch of this database."""
+    return await db.fetchval(  # type: ignore[no-any-return]
+        "SELECT last_seq FROM projection_checkpoints WHERE projection = $1", STREAM_POSITION
+    )
+
+
 async def load_checkpoints(conn: asyncpg.Connection, names: Sequence[str]) -> dict[str, int]:
     await conn.executemany(
         "INSERT INTO projection_checkpoints (projection, last_seq) VALUES ($1, 0) ON CONFLICT DO NOTHING",
@@ -121,9 +128,7 @@ class ProjectionRunner:
 
     async def run(self) -> None:
         stream = stream_name(self._prefix)
-        position = await self._pool.fetchval(
-            "SELECT last_seq FROM projection_checkpoints WHERE projection = $1", STREAM_POSITION
-        )
+        position = await stream_position(self._pool)
         await self._rewind_if_ahead(stream, position)
         config = ConsumerConfig(
             durable_name=DURABLE,

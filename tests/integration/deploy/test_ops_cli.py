@@ -10,11 +10,11 @@ import pytest
 
 from shared.cli import ops
 from shared.cli.ops import libpq_target
-from shared.contracts import utcnow
-from shared.contracts.messages import IngestionProgress, IngestionStarted, MessageIngested
+from shared.contracts.messages import IngestionProgress, IngestionStarted
 from shared.db import migrate
 from shared.testing.gateway import GatewayHarness
 
+from ..gateway.chat_events import publish_messages
 from .conftest import run_cli
 
 SEED = """
@@ -190,11 +190,6 @@ async def test_after_a_restore_the_gateway_reapplies_what_the_stream_holds_since
 ) -> None:
     url = harness.settings.database_url
 
-    async def publish(start: int, stop: int) -> None:
-        await harness.publisher.publish_many(
-            [(harness.publisher.envelope(chat_message(i)), f"telegram:-1001:{i}") for i in range(start, stop)]
-        )
-
     async def wait_for_messages(n: int) -> None:
         conn = await asyncpg.connect(url)  # not the pool: the restore recreates every table under it
         try:
@@ -205,11 +200,11 @@ async def test_after_a_restore_the_gateway_reapplies_what_the_stream_holds_since
             await conn.close()
 
     async with harness.serve():
-        await publish(0, 100)
+        await publish_messages(harness, range(100))
         await wait_for_messages(100)
     backup = ops.backup(url, tmp_path / "backup.sql")
     async with harness.serve():
-        await publish(100, 250)
+        await publish_messages(harness, range(100, 250))
         await wait_for_messages(250)
     ops.restore(url, backup)  # the database is back at 100 messages; the consumer is at 250
     async with harness.serve():
@@ -221,9 +216,3 @@ async def test_after_a_restore_the_gateway_reapplies_what_the_stream_holds_since
         assert await conn.fetchval("SELECT count(DISTINCT seq) FROM events") == 250
     finally:
         await conn.close()
-
-
-def chat_message(i: int) -> MessageIngested:
-    return MessageIngested(
-        key=f"telegram:-1001:{i}", chat_id="-1001", message_id=i, text=f"message {i}", sent_at=utcnow(), language="en"
-    )

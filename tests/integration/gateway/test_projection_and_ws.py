@@ -11,10 +11,10 @@ import websockets
 from services.gateway import projections
 from services.gateway.projections.runner import DURABLE, replay
 from shared.bus.streams import stream_name
-from shared.contracts import utcnow
-from shared.contracts.messages import Author, MessageIngested
 from shared.contracts.tasks import TaskCreated, TaskStatusChanged
 from shared.testing.gateway import TOKEN, GatewayHarness
+
+from .chat_events import message, publish_messages
 
 
 def ws_url(base: str, query: str) -> str:
@@ -35,18 +35,6 @@ async def wait_for(condition: Any, timeout: float = 15.0) -> None:
     async with asyncio.timeout(timeout):
         while not await condition():
             await asyncio.sleep(0.05)
-
-
-def message(i: int, chat: str = "-1001") -> MessageIngested:
-    return MessageIngested(
-        key=f"telegram:{chat}:{i}",
-        chat_id=chat,
-        message_id=i,
-        text=f"повідомлення {i}: the deploy failed with error 500",
-        sent_at=utcnow(),
-        author=Author(source_user_id=str(100 + i % 3), display_name=f"User {i % 3}"),
-        language="uk",
-    )
 
 
 async def test_event_reaches_read_model_and_only_subscribed_clients(harness: GatewayHarness) -> None:
@@ -132,8 +120,7 @@ async def test_gateway_restart_mid_stream_loses_nothing_and_applies_nothing_twic
 
     async def produce() -> None:
         for start in range(0, total, 50):
-            batch = [(harness.publisher.envelope(message(i)), f"telegram:-1001:{i}") for i in range(start, start + 50)]
-            await harness.publisher.publish_many(batch)
+            await publish_messages(harness, range(start, start + 50))
             await asyncio.sleep(0.02)
 
     producer = asyncio.create_task(produce())
@@ -155,14 +142,10 @@ async def test_gateway_restart_mid_stream_loses_nothing_and_applies_nothing_twic
 async def test_messages_left_in_flight_by_a_crashed_gateway_are_projected_after_restart(
     harness: GatewayHarness,
 ) -> None:
-    await harness.publisher.publish_many(
-        [(harness.publisher.envelope(message(i)), f"telegram:-1001:{i}") for i in range(100)]
-    )
+    await publish_messages(harness, range(100))
     async with harness.serve():
         await wait_for(lambda: _events_at_least(harness, 100))
-    await harness.publisher.publish_many(
-        [(harness.publisher.envelope(message(i)), f"telegram:-1001:{i}") for i in range(100, 300)]
-    )
+    await publish_messages(harness, range(100, 300))
     # A gateway that died mid-batch: it fetched these from the durable consumer and never committed or acked.
     stream = stream_name(harness.settings.subject_prefix)
     crashed = await harness.js.pull_subscribe_bind(DURABLE, stream=stream)
