@@ -17,7 +17,6 @@ import time
 import uuid
 from datetime import UTC, datetime
 from itertools import cycle, islice
-from pathlib import Path
 
 import asyncpg
 import nats
@@ -34,9 +33,10 @@ from shared.db.pool import create_pool
 from shared.metrics import HANDLER_SECONDS
 from shared.settings import Settings
 from shared.testing.infra import migrated_database, test_infra
+from shared.testing.labelled import LABELLED_DIR
 from shared.testing.running import gateway_process, serving
 
-DATA_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+DATA_DIR = LABELLED_DIR
 
 
 def multilingual_sentences(n: int) -> list[str]:

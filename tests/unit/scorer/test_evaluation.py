@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from services.scorer.evaluation import LabelledMessage, evaluate, load_labelled, main
+from shared.testing.labelled import LABELLED_DIR, scenario_files
 
-DATA = Path(__file__).parents[3].parent / "shared" / "data"
-SCENARIO_GLOBS = ("*-uk.json", "*-en.json", "mixed-*.json")
+DATA = LABELLED_DIR
 
 
 def write(tmp_path: Path, payload: object, name: str = "labels.json") -> Path:
@@ -99,16 +99,14 @@ def test_cli_reports_a_missing_file_with_exit_code_2(tmp_path: Path, capsys: pyt
     assert "error" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(not (DATA / "scoring_dev.json").exists(), reason="shared dev data not present")
 def test_acceptance_scoring_dev_macro_f1_and_binary_accuracy() -> None:
     report = evaluate(load_labelled(DATA / "scoring_dev.json"))
     assert report.macro_f1 >= 0.88
     assert report.binary_accuracy >= 0.97
 
 
-@pytest.mark.skipif(not DATA.exists(), reason="shared dev data not present")
 def test_acceptance_no_scenario_noise_message_is_classified_signal() -> None:
-    files = sorted({p for pattern in SCENARIO_GLOBS for p in DATA.glob(pattern)})
+    files = scenario_files()
     assert files, "expected scenario files"
     offenders = []
     for path in files:
@@ -119,7 +117,6 @@ def test_acceptance_no_scenario_noise_message_is_classified_signal() -> None:
     assert offenders == []
 
 
-@pytest.mark.skipif(not (DATA / "uk_noise.json").exists(), reason="shared dev data not present")
 def test_ukrainian_noise_collection_is_almost_all_noise() -> None:
     report = evaluate(load_labelled(DATA / "uk_noise.json"))
     assert report.confusion["noise"]["signal"] == 0
