@@ -33,6 +33,8 @@ class StartExtraction(EventData, frozen=True, kw_only=True):
     period_start: datetime | None = None
     period_end: datetime | None = None
     chat_id: str | None = None
+    agent_id: str | None = None
+    schedule_id: str | None = None
 
 
 class CancelRun(EventData, frozen=True, kw_only=True):
