@@ -11,6 +11,11 @@ Who publishes what:
 Ids: topic ids are derived from the lower-cased name (`topic_id_for`), so two runs that name the same topic
 refer to one row; atoms get deterministic ids from what they were extracted from (`atom_id_for`), so a
 redelivered command re-publishes the same ids and the projection applies them once.
+
+Versions: `topic_created` / `atom_created` are version 1 of their entity (the projection records it: a topic's
+as approved, an atom's as approved when `approved` is set, else proposed), so producers publish
+`version_created` only for later versions; one identical to the entity's latest version adds nothing.
+Snapshots hold the fields of `TopicSnapshot` / `AtomSnapshot`; approving one applies exactly those fields.
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+
+import msgspec
 
 from shared.contracts.common import AtomType, LinkType, VersionState
 from shared.contracts.envelope import EventData
@@ -166,6 +173,27 @@ class EntityArchived(EventData, frozen=True, kw_only=True):
 
 
 # --- versions -------------------------------------------------------------------------------------------
+
+
+class TopicSnapshot(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A topic's reviewable fields (a version's snapshot)."""
+
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"\S")]
+    description: Annotated[str, msgspec.Meta(max_length=10_000)] = ""
+    keywords: list[Annotated[str, msgspec.Meta(min_length=1, max_length=100)]] = []
+    icon: Annotated[str, msgspec.Meta(max_length=100)] | None = None
+    color: Annotated[str, msgspec.Meta(pattern=r"^#[0-9A-Fa-f]{6}$")] | None = None
+    parent_id: str | None = None
+
+
+class AtomSnapshot(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """An atom's reviewable fields (a version's snapshot); `source_message_keys` None = unchanged."""
+
+    type: AtomType
+    title: Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"\S")]
+    content: Annotated[str, msgspec.Meta(max_length=50_000)] = ""
+    confidence: Annotated[float, msgspec.Meta(ge=0, le=1)]
+    source_message_keys: list[str] | None = None
 
 
 class VersionCreated(EventData, frozen=True, kw_only=True):

@@ -1,9 +1,28 @@
 """Every read-model projection the gateway applies, in the order they run for one event."""
 
-from services.gateway.projections import embeddings, ingestion_jobs, messages, tasks
+from services.gateway.projections import (
+    atoms,  # noqa: F401 - registers its handlers on the knowledge projection
+    embeddings,
+    extraction_runs,
+    extraction_schedules,
+    ingestion_jobs,
+    knowledge_graph,
+    knowledge_versions,  # noqa: F401 - registers its handlers on the knowledge projection
+    messages,
+    tasks,
+    topics,  # noqa: F401 - registers its handlers on the knowledge projection
+)
 from services.gateway.projections.base import Projection
 
-ALL: tuple[Projection, ...] = (messages.projection, ingestion_jobs.projection, tasks.projection, embeddings.projection)
+ALL: tuple[Projection, ...] = (
+    messages.projection,
+    ingestion_jobs.projection,
+    tasks.projection,
+    extraction_schedules.projection,
+    extraction_runs.projection,
+    knowledge_graph.projection,
+    embeddings.projection,
+)
 
 
 def by_name(name: str) -> Projection:
