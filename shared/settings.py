@@ -46,6 +46,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     duplicate_threshold: float = 0.96  # trivial edits of one message score ≥ 0.96, distinct ones below
     topic_reuse_threshold: float = 0.90
     atom_version_threshold: float = 0.95
+    atom_relate_threshold: float = 0.92  # new atom linked relates_to a similar one from here to the version threshold
+    topic_link_threshold: float = 0.90  # an atom joins up to 5 further topics from here
+    extraction_message_threshold: int = 10  # unassigned signal messages in one chat (24 h) that start a run
+    extraction_batch_size: int = 50  # messages per extractor call (whole conversations)
+    extraction_gap_s: float = 600.0  # a silence this long ends a conversation
+    llm_timeout_s: float = 60.0  # one LLM call (the SDK retries nothing; the extractor retries once)
     hnsw_ef_search: int = 64  # bench/search.py at 100k: recall@10 0.976, p95 3.7 ms (40: 0.967; 100: 0.985)
     embed_rpc_timeout_s: float = 5.0  # the gateway answers 503 when the embedder does not reply in time
     telegram_webhook_secret: str = ""
@@ -91,6 +97,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             duplicate_threshold=float(_env("TT_DUPLICATE_THRESHOLD", "0.96")),
             topic_reuse_threshold=float(_env("TT_TOPIC_REUSE_THRESHOLD", "0.90")),
             atom_version_threshold=float(_env("TT_ATOM_VERSION_THRESHOLD", "0.95")),
+            atom_relate_threshold=float(_env("TT_ATOM_RELATE_THRESHOLD", "0.92")),
+            topic_link_threshold=float(_env("TT_TOPIC_LINK_THRESHOLD", "0.90")),
+            extraction_message_threshold=int(_env("TT_EXTRACTION_MESSAGE_THRESHOLD", "10")),
+            extraction_batch_size=int(_env("TT_EXTRACTION_BATCH_SIZE", "50")),
+            extraction_gap_s=float(_env("TT_EXTRACTION_GAP_S", "600")),
+            llm_timeout_s=float(_env("TT_LLM_TIMEOUT_S", "60")),
             hnsw_ef_search=int(_env("TT_HNSW_EF_SEARCH", "64")),
             embed_rpc_timeout_s=float(_env("TT_EMBED_RPC_TIMEOUT_S", "5")),
             telegram_webhook_secret=_env("TELEGRAM_WEBHOOK_SECRET", ""),

@@ -17,6 +17,12 @@ def _eval(args: argparse.Namespace) -> int:
     return eval_scoring([args.file, *(["--json"] if args.json else [])])
 
 
+def _eval_extraction(args: argparse.Namespace) -> int:
+    from services.extractor.evaluation import main as eval_extraction
+
+    return eval_extraction([args.file, *(["--json"] if args.json else [])])
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tracker", description="Task Tracker: team chat → signal, knowledge, tasks")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -30,6 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
     scoring.add_argument("file")
     scoring.add_argument("--json", action="store_true")
     scoring.set_defaults(func=_eval)
+    extraction = what.add_parser("extraction", help="knowledge extraction of one chat's history (offline, in process)")
+    extraction.add_argument("file")
+    extraction.add_argument("--json", action="store_true")
+    extraction.set_defaults(func=_eval_extraction)
     return parser
 
 
