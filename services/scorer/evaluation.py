@@ -1,7 +1,10 @@
-"""Evaluate the scorer on labelled messages: ``tracker eval scoring FILE [--json]``.
+"""Evaluate the scorer on labelled messages: ``tracker eval scoring FILE [--json] [--overrides FILE] [--cv]``.
 
-Messages are scored one by one with neutral context (author unknown, not a reply, no gap, no topics),
-through the same ``score_message`` the service calls.
+Messages are scored in file order through the same ``score_message`` the service calls, with neutral author,
+timing and topic.  A file is one chat: a text said again counts as a repeat, as in the live pipeline
+(``--independent`` scores each message alone).  ``--overrides`` replays reviewers' overrides of that chat,
+applied in order before the evaluation; ``--cv`` adds k-fold cross-validation of the content model on the
+training data (needs the dev dependencies).
 """
 
 from __future__ import annotations
@@ -15,6 +18,9 @@ from typing import Any, Final
 
 import msgspec
 
+from services.scorer.adaptation import OverrideExample
+from services.scorer.features import repeat_key, text_grams
+from services.scorer.model import ContentModel
 from services.scorer.scoring import (
     DEFAULT_THRESHOLDS,
     DEFAULT_WEIGHTS,
@@ -108,17 +114,33 @@ def _f1(confusion: dict[str, dict[str, int]], label: str) -> float:
     return 0.0 if tp == 0 else 2 * precision * recall / (precision + recall)
 
 
+def override_examples(items: Iterable[LabelledMessage]) -> tuple[OverrideExample, ...]:
+    """Overrides to replay, in the order given (a labelled file: the label is the reviewer's class)."""
+    return tuple(OverrideExample(text_grams(item.text), item.label) for item in items)
+
+
 def evaluate(
     items: Iterable[LabelledMessage],
     weights: ScoringWeights = DEFAULT_WEIGHTS,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    *,
+    model: ContentModel | bool | None = True,
+    chat_context: bool = True,
+    overrides: tuple[OverrideExample, ...] = (),
 ) -> Report:
-    """Score every item with neutral context and compare with its label."""
+    """Score every item (neutral author, timing and topic) and compare with its label."""
     confusion = {t: dict.fromkeys(LABELS, 0) for t in LABELS}
     results: list[MessageResult] = []
     binary_total = binary_right = 0
+    said: dict[str, int] = {}
     for item in items:
-        result = score_message(ScoringInput(text=item.text, language=item.language), weights, thresholds)
+        repeats = 0
+        if chat_context:
+            key = repeat_key(item.text)
+            repeats = said.get(key, 0)
+            said[key] = repeats + 1
+        inp = ScoringInput(text=item.text, language=item.language, repeats=repeats, overrides=overrides)
+        result = score_message(inp, weights, thresholds, model=model)
         confusion[item.label][result.classification] += 1
         results.append(MessageResult(item.id, result.score, result.classification))
         if item.label != "weak_signal":
@@ -153,13 +175,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("file", type=Path, help="labelled messages (JSON)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--overrides", type=Path, help="labelled messages replayed as overrides of the chat first")
+    parser.add_argument("--independent", action="store_true", help="score each message alone (no repeats)")
+    parser.add_argument("--rules", action="store_true", help="rules only, without the learned content model")
+    parser.add_argument("--cv", type=int, nargs="?", const=5, metavar="K", help="also K-fold CV on the training data")
     args = parser.parse_args(argv)
     try:
         items = load_labelled(args.file)
+        replay = override_examples(load_labelled(args.overrides)) if args.overrides else ()
     except (OSError, ValueError) as exc:  # json.JSONDecodeError is a ValueError
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    report = evaluate(items)
+    report = evaluate(items, model=not args.rules, chat_context=not args.independent, overrides=replay)
+    cv = _cross_validation(args.cv) if args.cv else None
     if args.json:
         payload = {
             "accuracy": report.accuracy,
@@ -168,6 +196,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "confusion": report.confusion,
             "per_message": [{"id": r.id, "score": r.score, "predicted": r.predicted} for r in report.per_message],
         }
+        if cv is not None:
+            payload["cross_validation"] = cv
         print(json.dumps(payload, ensure_ascii=False))
     else:
         print(f"messages:         {len(report.per_message)}")
@@ -176,7 +206,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"binary accuracy:  {report.binary_accuracy:.3f}  (signal vs noise, weak_signal excluded)")
         print()
         print(_table(report))
+        if cv is not None:
+            print()
+            print(
+                f"{cv['folds']}-fold cross-validation of the content model on {cv['messages']} training messages: "
+                f"macro-F1 {cv['macro_f1']:.3f} ± {cv['macro_f1_sd']:.3f}, accuracy {cv['accuracy']:.3f}"
+            )
     return 0
+
+
+def _cross_validation(folds: int) -> dict[str, Any]:
+    from services.scorer.training import cross_validate, training_set
+
+    items = training_set()
+    results = cross_validate(items, folds)
+    f1 = [r["macro_f1"] for r in results]
+    mean = sum(f1) / len(f1)
+    return {
+        "folds": folds,
+        "messages": len(items),
+        "macro_f1": mean,
+        "macro_f1_sd": (sum((v - mean) ** 2 for v in f1) / len(f1)) ** 0.5,
+        "accuracy": sum(r["accuracy"] for r in results) / len(results),
+        "per_fold": results,
+    }
 
 
 if __name__ == "__main__":

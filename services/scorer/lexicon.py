@@ -35,6 +35,7 @@ __all__ = [
     "HEDGE",
     "LAUGHTER",
     "LIST_OR_LABEL",
+    "MENTION",
     "NOISE_SEGMENT",
     "NUMBER",
     "NUMBER_WITH_UNIT",
@@ -445,6 +446,8 @@ QUESTION_WORD = whole_words(
 LIST_OR_LABEL = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s+\S|^[\w\- ]{2,30}:\s+\S", re.MULTILINE)
 
 WORD = re.compile(r"\w[\w'-]*")
+# Telegram @usernames (and team handles such as @devops-team): addressing someone is not content.
+MENTION = re.compile(r"(?<![\w@])@\w[\w.-]*")
 # Emoji, punctuation and symbols end a segment; "+" and "-" stay so "+1" and "10-4" survive.
 SEGMENT_SPLIT = re.compile(r"[^\w\s+'\-]+")
 STOP_WORDS = frozenset(

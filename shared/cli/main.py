@@ -14,7 +14,7 @@ from shared.cli.runtime import add_runtime_commands
 def _eval(args: argparse.Namespace) -> int:
     from services.scorer.evaluation import main as eval_scoring
 
-    return eval_scoring([args.file, *(["--json"] if args.json else [])])
+    return eval_scoring(args.rest)
 
 
 def _eval_extraction(args: argparse.Namespace) -> int:
@@ -32,9 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_ingest_commands(sub)
     evaluate = sub.add_parser("eval", help="measure quality on labelled data")
     what = evaluate.add_subparsers(dest="what", required=True)
-    scoring = what.add_parser("scoring", help="importance scoring: accuracy, macro-F1, confusion matrix")
-    scoring.add_argument("file")
-    scoring.add_argument("--json", action="store_true")
+    scoring = what.add_parser(
+        "scoring", help="importance scoring: accuracy, macro-F1, confusion matrix", add_help=False
+    )
+    # Everything after `scoring` goes to the evaluator's own parser (FILE, --json, --overrides, --cv, …).
+    scoring.add_argument("rest", nargs=argparse.REMAINDER, help="FILE [--json] [--overrides FILE] [--cv [K]]")
     scoring.set_defaults(func=_eval)
     extraction = what.add_parser("extraction", help="knowledge extraction of one chat's history (offline, in process)")
     extraction.add_argument("file")

@@ -1,0 +1,149 @@
+"""Train the content model and measure it by cross-validation: ``python -m services.scorer.training``.
+
+Training data: every labelled file in ``data/labelled/`` (the development copy) and ``data/train/`` (labelled
+messages written for this model).  ``data/heldout/`` is never read here: it is the test set.  Identical texts
+(after lower-casing) are kept in one fold, so cross-validation never scores a message it has trained on.
+The result is deterministic (fixed seed, deterministic solver) and written as ``content_model.json``.
+scikit-learn is needed here only (dev dependency); scoring reads the JSON in pure Python.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Final
+
+from services.scorer.evaluation import LabelledMessage, evaluate, load_labelled
+from services.scorer.features import text_grams
+from services.scorer.model import DEFAULT_MODEL_PATH, ContentModel, Head
+from services.scorer.rules import RULE_FEATURES, rule_evidence
+
+__all__ = ["REPO_DATA", "cross_validate", "fit", "main", "training_files", "training_set"]
+
+REPO_DATA: Final = Path(__file__).resolve().parents[2] / "data"
+SEED: Final = 13
+C_REG: Final = 2.0  # inverse L2 strength; one value for both heads, chosen by cross-validation only
+MIN_DF: Final = 2  # an n-gram seen in one message only is that message, not a pattern
+_RANK: Final = {"noise": 0, "weak_signal": 1, "signal": 2}
+
+
+def training_files(data: Path = REPO_DATA) -> list[Path]:
+    return sorted((data / "labelled").glob("*.json")) + sorted((data / "train").glob("*.json"))
+
+
+def training_set(paths: Sequence[Path] | None = None) -> list[LabelledMessage]:
+    items: list[LabelledMessage] = []
+    for path in paths if paths is not None else training_files():
+        items.extend(load_labelled(path))
+    return items
+
+
+def _matrix(items: Sequence[LabelledMessage], vocabulary: dict[str, int] | None = None) -> tuple[Any, dict[str, int]]:
+    import numpy as np
+    from scipy.sparse import csr_matrix, hstack
+
+    gram_sets = [text_grams(m.text) for m in items]
+    if vocabulary is None:
+        counts: dict[str, int] = {}
+        for grams in gram_sets:
+            for g in grams:
+                counts[g] = counts.get(g, 0) + 1
+        vocabulary = {g: i for i, g in enumerate(sorted(g for g, c in counts.items() if c >= MIN_DF))}
+    rows, cols, vals = [], [], []
+    for r, grams in enumerate(gram_sets):
+        scale = 1.0 / math.sqrt(len(grams)) if grams else 0.0
+        for g in grams:
+            col = vocabulary.get(g)
+            if col is not None:
+                rows.append(r)
+                cols.append(col)
+                vals.append(scale)
+    grams_matrix = csr_matrix((vals, (rows, cols)), shape=(len(items), len(vocabulary)))
+    rules = np.array([rule_evidence(m.text).features() for m in items], dtype=float)
+    return hstack([csr_matrix(rules), grams_matrix]).tocsr(), vocabulary
+
+
+def fit(items: Sequence[LabelledMessage], c_reg: float = C_REG, seed: int = SEED) -> ContentModel:
+    """Both ordinal heads on `items`; deterministic for a given seed."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    x, vocabulary = _matrix(items)
+    rank = np.array([_RANK[m.label] for m in items])
+    heads = []
+    for positive in (rank >= 1, rank == 2):
+        clf = LogisticRegression(C=c_reg, class_weight="balanced", max_iter=5000, random_state=seed)
+        clf.fit(x, positive.astype(int))
+        heads.append((float(clf.intercept_[0]), clf.coef_[0]))
+    n_rules = len(RULE_FEATURES)
+    (b_any, w_any), (b_sig, w_sig) = heads
+    grams: dict[str, tuple[float, float]] = {}
+    for gram, col in vocabulary.items():
+        a, s = round(float(w_any[n_rules + col]), 4), round(float(w_sig[n_rules + col]), 4)
+        if a or s:
+            grams[gram] = (a, s)
+    return ContentModel(
+        not_noise=Head(round(b_any, 6), tuple(round(float(v), 6) for v in w_any[:n_rules])),
+        signal=Head(round(b_sig, 6), tuple(round(float(v), 6) for v in w_sig[:n_rules])),
+        grams=grams,
+        trained_on=len(items),
+        seed=seed,
+    )
+
+
+def cross_validate(
+    items: Sequence[LabelledMessage], folds: int = 5, seed: int = SEED, c_reg: float = C_REG
+) -> list[dict[str, float]]:
+    """Per-fold accuracy and macro-F1 of a model trained on the other folds (identical texts grouped)."""
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    labels = [m.label for m in items]
+    groups = [m.text.strip().lower() for m in items]
+    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+    results = []
+    for train_idx, test_idx in splitter.split(list(range(len(items))), labels, groups):
+        model = fit([items[i] for i in train_idx], c_reg=c_reg, seed=seed)
+        report = evaluate([items[i] for i in test_idx], model=model, chat_context=False)
+        results.append({"accuracy": report.accuracy, "macro_f1": report.macro_f1, "size": len(test_idx)})
+    return results
+
+
+def write_model(model: ContentModel, path: Path = DEFAULT_MODEL_PATH) -> None:
+    payload = {
+        "about": "Content model of the importance scorer; reproduce with `uv run python -m services.scorer.training`.",
+        "rule_features": list(RULE_FEATURES),
+        "trained_on": model.trained_on,
+        "seed": model.seed,
+        "not_noise": {"bias": model.not_noise.bias, "rules": list(model.not_noise.rules)},
+        "signal": {"bias": model.signal.bias, "rules": list(model.signal.rules)},
+        "grams": dict(sorted(model.grams.items())),
+    }
+    path.write_text(json.dumps(payload, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Train the scorer's content model on data/labelled + data/train.")
+    parser.add_argument("--out", type=Path, default=DEFAULT_MODEL_PATH, help="where to write the model")
+    parser.add_argument("--folds", type=int, default=5, help="cross-validation folds (0: skip)")
+    parser.add_argument("--c", type=float, default=C_REG, help="inverse regularisation strength")
+    args = parser.parse_args(argv)
+    items = training_set()
+    if args.folds:
+        folds = cross_validate(items, args.folds, c_reg=args.c)
+        f1 = [f["macro_f1"] for f in folds]
+        acc = [f["accuracy"] for f in folds]
+        mean = sum(f1) / len(f1)
+        sd = math.sqrt(sum((v - mean) ** 2 for v in f1) / len(f1))
+        accuracy = sum(acc) / len(acc)
+        print(f"{args.folds}-fold CV on {len(items)} messages: macro-F1 {mean:.3f} ± {sd:.3f}, accuracy {accuracy:.3f}")
+    model = fit(items, c_reg=args.c)
+    write_model(model, args.out)
+    print(f"wrote {args.out} ({len(model.grams)} n-gram weights, trained on {model.trained_on} messages)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
