@@ -19,6 +19,8 @@ from litestar.static_files import create_static_files_router
 from opentelemetry import trace
 
 from services.gateway import projections
+from services.gateway.api.agents import AgentsController
+from services.gateway.api.analysis import AnalysisController
 from services.gateway.api.asyncapi import AsyncAPIController
 from services.gateway.api.chats import ChatsController
 from services.gateway.api.health import HealthController
@@ -26,12 +28,17 @@ from services.gateway.api.ingestion import IngestionController
 from services.gateway.api.messages import MessagesController
 from services.gateway.api.noise import NoiseController
 from services.gateway.api.profiles import ProfilesController
+from services.gateway.api.projects import ProjectsController
+from services.gateway.api.proposals import ProposalsController
+from services.gateway.api.providers import ProvidersController
 from services.gateway.api.search import SearchController
+from services.gateway.api.tasks import TasksController
 from services.gateway.api.webhooks import TelegramWebhookController
 from services.gateway.errors import exception_handlers
 from services.gateway.hub import Hub
 from services.gateway.projections.base import Projection
 from services.gateway.projections.runner import ProjectionRunner, stop_task
+from services.gateway.writes import EntityLocks
 from services.gateway.ws import ws_handler
 from shared.bus.publisher import Publisher
 from shared.bus.streams import ensure_stream
@@ -51,6 +58,12 @@ CONTROLLERS: list[Any] = [
     IngestionController,
     TelegramWebhookController,
     SearchController,
+    ProvidersController,
+    AgentsController,
+    ProjectsController,
+    TasksController,
+    ProposalsController,
+    AnalysisController,
 ]
 
 
@@ -107,7 +120,7 @@ def create_app(
     return Litestar(
         route_handlers=[*CONTROLLERS, ws_handler, *dashboard],
         lifespan=[lifespan],
-        state=State({"settings": settings, "hub": Hub(), "prefix": settings.subject_prefix}),
+        state=State({"settings": settings, "hub": Hub(), "prefix": settings.subject_prefix, "locks": EntityLocks()}),
         exception_handlers=exception_handlers(),
         openapi_config=OpenAPIConfig(
             title="Task Tracker API",

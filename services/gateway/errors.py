@@ -5,12 +5,26 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import ClientException, HTTPException, NotFoundException, ValidationException
 from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_500_INTERNAL_SERVER_ERROR
 
 from shared.logging import get_logger
 
 log = get_logger(__name__)
+
+
+def bad_field(field: str, reason: str) -> ClientException:
+    """400 naming the field, in the shape of Litestar's own validation errors."""
+    return ClientException(detail=f"{field}: {reason}", extra=[{"key": field, "message": reason}])
+
+
+def conflict(detail: str, **facts: Any) -> HTTPException:
+    """409; `facts` (e.g. how many proposals are still pending) go into the body as `errors`."""
+    return HTTPException(status_code=409, detail=detail, extra=facts or None)
+
+
+def not_found(what: str, key: object) -> NotFoundException:
+    return NotFoundException(f"no {what} {key}")
 
 
 def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:

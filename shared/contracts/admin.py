@@ -1,4 +1,4 @@
-"""Topics `agents`, `providers`, `analysis`, `experiments`: configuration and long-running jobs."""
+"""Topics `agents`, `providers`, `projects`, `analysis`, `experiments`: configuration and long-running jobs."""
 
 from __future__ import annotations
 
@@ -37,9 +37,18 @@ class ProviderChanged(EventData, frozen=True, kw_only=True):
     type: ProviderType
     base_url: str | None = None
     active: bool = True
+    # Whether a key is stored (in `provider_secrets`, written by the API alone); the key itself, or its
+    # ciphertext, never travels.
+    has_api_key: bool = False
 
 
 class ProviderDeleted(EventData, frozen=True, kw_only=True):
+    provider_id: str
+
+
+class ProviderValidationStarted(EventData, frozen=True, kw_only=True):
+    """providers.validation_started: the status becomes `validating` until providers.validated."""
+
     provider_id: str
 
 
@@ -50,7 +59,27 @@ class ProviderValidated(EventData, frozen=True, kw_only=True):
     models: list[str] = []
 
 
-class AnalysisRunStarted(EventData, frozen=True, kw_only=True):
+class ProjectChanged(EventData, frozen=True, kw_only=True):
+    """projects.created / projects.updated: the project's full state after the change."""
+
+    project_id: str
+    name: str
+    description: str = ""
+    keywords: list[str] = []
+    glossary: dict[str, str] = {}
+    components: list[dict[str, Any]] = []  # [{"name": ..., "keywords": [...]}]
+    priority_rules: list[dict[str, Any]] = []  # [{"keywords": [...], "priority": "high"}]
+    language: str | None = None
+    active: bool = True
+
+
+class ProjectDeleted(EventData, frozen=True, kw_only=True):
+    project_id: str
+
+
+class AnalysisRunCreated(EventData, frozen=True, kw_only=True):
+    """analysis.run_created: a pending run over a window; cmd.analysis.start sets it going."""
+
     run_id: str
     window_start: datetime
     window_end: datetime
@@ -59,11 +88,28 @@ class AnalysisRunStarted(EventData, frozen=True, kw_only=True):
     trigger: str = "manual"
 
 
+class AnalysisRunStarted(EventData, frozen=True, kw_only=True):
+    run_id: str
+    window_start: datetime
+    window_end: datetime
+    project_id: str | None = None
+    agent_id: str | None = None
+    trigger: str = "manual"
+    messages_in_window: int = 0
+    messages_after_prefilter: int = 0
+    batches_total: int = 0
+
+
 class AnalysisRunProgress(EventData, frozen=True, kw_only=True):
+    """One batch finished (or failed: `batch_error` says why; the run goes on with the next batch)."""
+
     run_id: str
     batches_done: int
     batches_total: int
     proposals_total: int = 0
+    batches_failed: int = 0
+    batch_error: str | None = None
+    tokens_used: int = 0
 
 
 class AnalysisRunCompleted(EventData, frozen=True, kw_only=True):
@@ -78,6 +124,23 @@ class AnalysisRunCompleted(EventData, frozen=True, kw_only=True):
 class AnalysisRunFailed(EventData, frozen=True, kw_only=True):
     run_id: str
     error: str
+
+
+class AnalysisRunCancelled(EventData, frozen=True, kw_only=True):
+    run_id: str
+    reason: str | None = None
+
+
+class AnalysisRunClosed(EventData, frozen=True, kw_only=True):
+    """analysis.run_closed: reviewed to the end; the rates are over the run's proposals."""
+
+    run_id: str
+    proposals_total: int
+    proposals_approved: int
+    proposals_rejected: int
+    proposals_merged: int
+    approval_rate: float | None = None
+    rejection_rate: float | None = None
 
 
 class ExperimentStarted(EventData, frozen=True, kw_only=True):

@@ -39,3 +39,17 @@ class StartExtraction(EventData, frozen=True, kw_only=True):
 
 class CancelRun(EventData, frozen=True, kw_only=True):
     run_id: str
+
+
+class StartAnalysis(EventData, frozen=True, kw_only=True):
+    """cmd.analysis.start: run the task proposer over the run's window (the run is in `analysis_runs`)."""
+
+    run_id: str
+    window_start: datetime
+    window_end: datetime
+    project_id: str | None = None
+    agent_id: str | None = None
+
+
+class CancelAnalysis(EventData, frozen=True, kw_only=True):
+    run_id: str

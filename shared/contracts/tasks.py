@@ -19,6 +19,7 @@ class TaskCreated(EventData, frozen=True, kw_only=True):
     assignee: str | None = None
     source_message_keys: list[str] = []
     proposal_id: str | None = None
+    atom_ids: list[str] = []  # the knowledge atoms behind the task (provenance, like the message keys)
 
 
 class TaskUpdated(EventData, frozen=True, kw_only=True):
@@ -30,6 +31,10 @@ class TaskStatusChanged(EventData, frozen=True, kw_only=True):
     task_id: str
     from_status: TaskStatus
     to_status: TaskStatus
+
+
+class TaskDeleted(EventData, frozen=True, kw_only=True):
+    task_id: str
 
 
 class ProposalCreated(EventData, frozen=True, kw_only=True):
@@ -47,6 +52,14 @@ class ProposalCreated(EventData, frozen=True, kw_only=True):
     source_message_keys: list[str] = []
     similar_task_id: str | None = None
     similarity: float | None = None
+    atom_ids: list[str] = []
+
+
+class ProposalUpdated(EventData, frozen=True, kw_only=True):
+    """proposals.updated: a person edited a pending proposal; `changes` holds only editable fields."""
+
+    proposal_id: str
+    changes: dict[str, Any]
 
 
 class ProposalApproved(EventData, frozen=True, kw_only=True):
@@ -60,3 +73,14 @@ class ProposalRejected(EventData, frozen=True, kw_only=True):
     proposal_id: str
     reviewer: str
     reason: str
+
+
+class ProposalMerged(EventData, frozen=True, kw_only=True):
+    """proposals.merged: the proposal's evidence (message keys, atoms) is appended to an existing task."""
+
+    proposal_id: str
+    task_id: str
+    reviewer: str
+    notes: str | None = None
+    source_message_keys: list[str] = []
+    atom_ids: list[str] = []

@@ -2,6 +2,7 @@
 
 from services.gateway.projections import (
     atoms,  # noqa: F401 - registers its handlers on the knowledge projection
+    configuration,
     embeddings,
     extraction_runs,
     extraction_schedules,
@@ -14,9 +15,11 @@ from services.gateway.projections import (
 )
 from services.gateway.projections.base import Projection
 
+# configuration first: runs, schedules, proposals and tasks refer to projects, agents and providers.
 ALL: tuple[Projection, ...] = (
     messages.projection,
     ingestion_jobs.projection,
+    configuration.projection,
     tasks.projection,
     extraction_schedules.projection,
     extraction_runs.projection,
