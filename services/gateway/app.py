@@ -25,6 +25,13 @@ from services.gateway.api.asyncapi import AsyncAPIController
 from services.gateway.api.chats import ChatsController
 from services.gateway.api.health import HealthController
 from services.gateway.api.ingestion import IngestionController
+from services.gateway.api.knowledge_atoms import AtomsController
+from services.gateway.api.knowledge_digest import DigestController
+from services.gateway.api.knowledge_rules import AutoApprovalRulesController
+from services.gateway.api.knowledge_runs import KnowledgeRunsController
+from services.gateway.api.knowledge_schedules import SchedulesController
+from services.gateway.api.knowledge_topics import TopicsController
+from services.gateway.api.knowledge_versions import VersionsController
 from services.gateway.api.messages import MessagesController
 from services.gateway.api.noise import NoiseController
 from services.gateway.api.profiles import ProfilesController
@@ -64,6 +71,13 @@ CONTROLLERS: list[Any] = [
     TasksController,
     ProposalsController,
     AnalysisController,
+    KnowledgeRunsController,
+    TopicsController,
+    AtomsController,
+    VersionsController,
+    SchedulesController,
+    AutoApprovalRulesController,
+    DigestController,
 ]
 
 

@@ -39,7 +39,7 @@ def atom(kind: str, title: str, keys: list[str], **extra: Any) -> AtomCreated:
     )
 
 
-def run_events(run_id: str) -> tuple[list[EventData], dict[str, str]]:
+def run_events(run_id: str) -> tuple[list[EventData], dict[str, Any]]:
     """A completed run: one topic, a problem solved by a solution, a decision and an open question."""
     problem = atom("problem", "Деплой падає з помилкою 500", KEYS[:2])
     solution = atom(
@@ -75,7 +75,7 @@ def run_events(run_id: str) -> tuple[list[EventData], dict[str, str]]:
     ]  # fmt: skip
     ids = {"topic": topic_id, "problem": problem.atom_id, "solution": solution.atom_id}
     ids |= {"decision": decision.atom_id, "question": question.atom_id}
-    return events, ids
+    return events, ids | {"keys": KEYS}
 
 
 async def publish(harness: GatewayHarness, events: list[EventData]) -> None:
@@ -83,7 +83,7 @@ async def publish(harness: GatewayHarness, events: list[EventData]) -> None:
         await harness.publisher.emit(event)
 
 
-async def seed_run(harness: GatewayHarness) -> tuple[str, dict[str, str]]:
+async def seed_run(harness: GatewayHarness) -> tuple[str, dict[str, Any]]:
     """Messages 1–4 of chat -1001 and one completed run over them; waits until the run is projected."""
     for i in range(1, 5):
         await harness.publisher.emit(message(i))

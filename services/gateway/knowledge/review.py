@@ -1,0 +1,148 @@
+"""Publishing review events from HTTP requests: proposals (edits), approvals and rejections.
+
+The read model says whether a version is still proposed; two concurrent requests for one version both see
+"proposed", so the review event is published with a dedupe id per version: JetStream stores the first and
+reports the second as a duplicate, which is answered 409 like any other repeated review.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from litestar import Request
+from litestar.exceptions import HTTPException, NotFoundException
+
+from services.gateway.projections.knowledge_versions import TABLES, normalised_snapshot
+from shared.contracts.knowledge import EntityArchived, VersionCreated, VersionReviewed
+
+Entity = str  # "topic" | "atom"
+
+
+def reviewer(request: Request[Any, Any, Any]) -> str:
+    """Who is reviewing: the authenticated principal when the access layer set one, else "api"."""
+    user = request.scope.get("user")
+    if isinstance(user, str) and user:
+        return user
+    for attr in ("principal", "name", "id"):
+        value = getattr(user, attr, None)
+        if isinstance(value, str) and value:
+            return value
+    return "api"
+
+
+def conflict(detail: str) -> HTTPException:
+    return HTTPException(status_code=409, detail=detail)
+
+
+async def latest_version(pool: Any, entity: Entity, entity_id: UUID) -> Any:
+    t = TABLES[entity]
+    return await pool.fetchrow(
+        f"SELECT version, state, snapshot FROM {t.versions} WHERE {t.key} = $1 ORDER BY version DESC LIMIT 1",
+        entity_id,
+    )
+
+
+async def propose(
+    request: Request[Any, Any, Any], entity: Entity, entity_id: UUID, snapshot: dict[str, Any], reason: str | None
+) -> dict[str, Any]:
+    """Publish an edit as a proposed version (full snapshot); 409 when it would change nothing."""
+    state = request.app.state
+    try:
+        snapshot = normalised_snapshot(entity, snapshot)
+    except msgspec.ValidationError as exc:  # the edit's own fields were checked; this is the merged whole
+        raise HTTPException(status_code=400, detail=f"invalid {entity}: {exc}") from None
+    latest = await latest_version(state.pool, entity, entity_id)
+    if latest is not None and latest["snapshot"] == snapshot:
+        raise conflict(f"nothing to change: identical to version {latest['version']} ({latest['state']})")
+    version = (latest["version"] if latest else 0) + 1
+    who = reviewer(request)
+    event = VersionCreated(
+        entity=entity,  # type: ignore[arg-type]
+        entity_id=str(entity_id),
+        version=version,
+        snapshot=snapshot,
+        created_by=who,
+        reason=reason,
+    )
+    envelope = await state.publisher.emit(event)
+    return {
+        "entity": entity,
+        "entity_id": str(entity_id),
+        "version": version,
+        "state": "proposed",
+        "snapshot": snapshot,
+        "created_by": who,
+        "event_id": envelope.id,
+    }
+
+
+async def review(
+    request: Request[Any, Any, Any], entity: Entity, entity_id: UUID, version: int, *, approve: bool, reason: str | None
+) -> dict[str, Any]:
+    """Approve or reject one proposed version: 404 unknown, 409 when it is not (or no longer) proposed."""
+    state = request.app.state
+    t = TABLES[entity]
+    row = await state.pool.fetchrow(
+        f"SELECT state, snapshot FROM {t.versions} WHERE {t.key} = $1 AND version = $2", entity_id, version
+    )
+    if row is None:
+        raise NotFoundException(f"no version {version} of {entity} {entity_id}")
+    if row["state"] != "proposed":
+        raise conflict(f"version {version} of {entity} {entity_id} is already {row['state']}")
+    if approve and entity == "topic":
+        await ensure_topic_name_free(state.pool, row["snapshot"]["name"], entity_id)
+    who = reviewer(request)
+    event = VersionReviewed(
+        entity=entity,  # type: ignore[arg-type]
+        entity_id=str(entity_id),
+        version=version,
+        reviewed_by=who,
+        reason=reason,
+    )
+    event_type = "knowledge.version_approved" if approve else "knowledge.version_rejected"
+    envelope = state.publisher.envelope(event, event_type=event_type)
+    ack = await state.publisher.publish(envelope, msg_id=f"review:{entity}:{entity_id}:{version}")
+    if ack.duplicate:
+        raise conflict(f"version {version} of {entity} {entity_id} is already being reviewed")
+    return {
+        "entity": entity,
+        "entity_id": str(entity_id),
+        "version": version,
+        "state": "approved" if approve else "rejected",
+        "reviewed_by": who,
+        "reason": reason,
+        "event_id": envelope.id,
+    }
+
+
+async def ensure_topic_name_free(pool: Any, name: str, topic_id: UUID) -> None:
+    taken = await pool.fetchval(
+        "SELECT id FROM topics WHERE lower(name) = lower($1) AND id <> $2", " ".join(name.split()), topic_id
+    )
+    if taken is not None:
+        raise conflict(f"another topic ({taken}) is already named {name!r}")
+
+
+async def set_archived(
+    request: Request[Any, Any, Any], entity: Entity, entity_id: UUID, archived: bool
+) -> dict[str, Any]:
+    """Archive or restore a topic or atom: 404 unknown, 409 when it already is."""
+    state = request.app.state
+    sql = {
+        "topic": "SELECT NOT active FROM topics WHERE id = $1",
+        "atom": "SELECT archived FROM atoms WHERE id = $1",
+    }[entity]
+    current = await state.pool.fetchval(sql, entity_id)
+    if current is None:
+        raise NotFoundException(f"no {entity} {entity_id}")
+    if current == archived:
+        raise conflict(f"{entity} {entity_id} is already {'archived' if archived else 'active'}")
+    who = reviewer(request)
+    event_type = f"knowledge.{entity}_{'archived' if archived else 'restored'}"
+    envelope = await state.publisher.emit(
+        EntityArchived(entity=entity, entity_id=str(entity_id), by=who),  # type: ignore[arg-type]
+        event_type=event_type,
+    )
+    return {"entity": entity, "entity_id": str(entity_id), "archived": archived, "by": who, "event_id": envelope.id}
