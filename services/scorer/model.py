@@ -20,7 +20,15 @@ import msgspec
 from services.scorer.features import text_grams
 from services.scorer.rules import RULE_FEATURES, RuleEvidence
 
-__all__ = ["DEFAULT_MODEL_PATH", "ContentModel", "Head", "content_from", "default_model", "load_model"]
+__all__ = [
+    "DEFAULT_MODEL_PATH",
+    "ContentModel",
+    "Head",
+    "configured_model",
+    "content_from",
+    "default_model",
+    "load_model",
+]
 
 DEFAULT_MODEL_PATH: Final = Path(__file__).with_name("content_model.json")
 NOISE_BAND: Final = 0.15  # content below this is noise whatever the context (see scoring.content_ceiling)
@@ -91,3 +99,11 @@ def load_model(path: str | Path) -> ContentModel:
 def default_model() -> ContentModel | None:
     """The shipped model, or None (rules alone) when the artefact is missing."""
     return load_model(DEFAULT_MODEL_PATH) if DEFAULT_MODEL_PATH.exists() else None
+
+
+@cache
+def configured_model(setting: str) -> ContentModel | None:
+    """TT_SCORER_MODEL: "" the shipped model, "rules" none (rules alone), anything else a model file."""
+    if setting.strip().lower() == "rules":
+        return None
+    return load_model(setting) if setting.strip() else default_model()

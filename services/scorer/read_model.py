@@ -14,6 +14,7 @@ from services.scorer.context import AUTHOR_HISTORY
 class ContextRequest(msgspec.Struct, frozen=True, kw_only=True):
     key: str
     chat_id: str
+    text: str
     sent_at: datetime | None  # None: an edit, whose original send time only the read model knows
     author: str | None  # source user id; None: take it from the stored message
     need_author: bool  # False when the author's record is cached (or appears earlier in the batch)
@@ -26,26 +27,31 @@ class ContextRow(msgspec.Struct, frozen=True, kw_only=True):
     previous_at: datetime | None  # latest earlier message in the same chat
     author_signal: int | None
     author_total: int | None
+    repeats: int = 0  # earlier messages of the chat with the same text inside the repeat window
 
 
-# One statement per batch: the stored row of each message (for edits), the chat's previous message,
-# and the author's recent record — the lateral author count is gated so cached authors cost nothing.
+# One statement per batch: the stored row of each message (for edits), the chat's previous message, how often
+# the chat already saw the same text (index on chat_id, md5(text) — migration 0011), and the author's recent
+# record — the lateral author count is gated so cached authors cost nothing.
 # The record is per author, not per message (a re-scored message counts its own earlier label), so one
 # cached value serves every message of that author.
 _CONTEXT_SQL = f"""
 WITH q AS (
-    SELECT q.ord, q.key, q.chat_id, q.need_author,
+    SELECT q.ord, q.key, q.chat_id, q.need_author, q.text,
            coalesce(q.sent_at, m.sent_at) AS sent_at,
            coalesce(q.author, p.source_user_id) AS author,
            coalesce(m.reply_to_message_id IS NOT NULL, false) AS is_reply
-    FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::bool[])
-         WITH ORDINALITY AS q(key, chat_id, sent_at, author, need_author, ord)
+    FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::bool[], $6::text[])
+         WITH ORDINALITY AS q(key, chat_id, sent_at, author, need_author, text, ord)
     LEFT JOIN messages m ON m.key = q.key
     LEFT JOIN profiles p ON p.id = m.author_id
 )
 SELECT q.sent_at, q.author, q.is_reply,
        (SELECT max(m.sent_at) FROM messages m WHERE m.chat_id = q.chat_id AND m.sent_at < q.sent_at)
            AS previous_at,
+       (SELECT count(*)::int FROM messages r
+        WHERE r.chat_id = q.chat_id AND md5(r.text) = md5(q.text) AND r.text = q.text AND r.key <> q.key
+          AND r.sent_at < q.sent_at AND r.sent_at >= q.sent_at - make_interval(secs => $7)) AS repeats,
        a.signal AS author_signal, a.total AS author_total
 FROM q
 LEFT JOIN LATERAL (
@@ -64,7 +70,9 @@ ORDER BY q.ord
 """
 
 
-async def fetch_context(pool: asyncpg.Pool, requests: Sequence[ContextRequest]) -> list[ContextRow]:
+async def fetch_context(
+    pool: asyncpg.Pool, requests: Sequence[ContextRequest], repeat_window_s: float = 7 * 86400.0
+) -> list[ContextRow]:
     """Context rows in the order of `requests`, in one round trip."""
     if not requests:
         return []
@@ -75,6 +83,8 @@ async def fetch_context(pool: asyncpg.Pool, requests: Sequence[ContextRequest]) 
         [r.sent_at for r in requests],
         [r.author for r in requests],
         [r.need_author for r in requests],
+        [r.text for r in requests],
+        repeat_window_s,
     )
     return [
         ContextRow(
@@ -84,9 +94,59 @@ async def fetch_context(pool: asyncpg.Pool, requests: Sequence[ContextRequest]) 
             previous_at=row["previous_at"],
             author_signal=row["author_signal"] if requests[i].need_author else None,
             author_total=row["author_total"] if requests[i].need_author else None,
+            repeats=row["repeats"] or 0,
         )
         for i, row in enumerate(rows)
     ]
+
+
+class OverrideRow(msgspec.Struct, frozen=True, kw_only=True):
+    chat_id: str
+    key: str
+    text: str
+    classification: str  # the reviewer's class
+
+
+async def fetch_overrides(pool: asyncpg.Pool, chat_ids: Sequence[str], per_chat: int) -> list[OverrideRow]:
+    """The latest `per_chat` reviewer overrides of each chat (partial index, migration 0011)."""
+    if not chat_ids:
+        return []
+    rows = await pool.fetch(
+        """
+        SELECT o.chat_id, o.key, o.text, o.classification_override AS classification
+        FROM unnest($1::text[]) AS c(chat_id)
+        CROSS JOIN LATERAL (
+            SELECT m.chat_id, m.key, m.text, m.classification_override
+            FROM messages m
+            WHERE m.chat_id = c.chat_id AND m.classification_override IS NOT NULL
+            ORDER BY m.override_at DESC
+            LIMIT $2
+        ) o
+        """,
+        list(chat_ids),
+        per_chat,
+    )
+    return [OverrideRow(**dict(row)) for row in rows]
+
+
+async def fetch_topic_keywords(pool: asyncpg.Pool, chat_ids: Sequence[str]) -> dict[str, frozenset[str]]:
+    """Keywords of the active topics extracted from each chat's messages (empty until topics exist)."""
+    if not chat_ids:
+        return {}
+    rows = await pool.fetch(
+        """
+        SELECT DISTINCT split_part(k, ':', 2) AS chat_id, kw
+        FROM topics t
+        CROSS JOIN LATERAL unnest(t.source_message_keys) AS k
+        CROSS JOIN LATERAL unnest(t.keywords) AS kw
+        WHERE t.active AND split_part(k, ':', 2) = ANY($1::text[]) AND btrim(kw) <> ''
+        """,
+        list(chat_ids),
+    )
+    found: dict[str, set[str]] = {}
+    for row in rows:
+        found.setdefault(row["chat_id"], set()).add(row["kw"])
+    return {chat: frozenset(words) for chat, words in found.items()}
 
 
 class UnscoredMessage(msgspec.Struct, frozen=True, kw_only=True):

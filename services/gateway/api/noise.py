@@ -16,6 +16,7 @@ from litestar.status_codes import HTTP_202_ACCEPTED
 from services.gateway.auth import bearer_from, requires_token
 from services.gateway.noise.stats import Distribution, NoiseStats, noise_stats, score_distribution
 from services.scorer.context import MessageContext, scoring_input
+from services.scorer.model import configured_model
 from services.scorer.scoring import Thresholds, score_message
 from shared.contracts.commands import ScoreUnscored
 from shared.contracts.noise_filtering import ClassificationOverridden
@@ -104,7 +105,8 @@ class NoiseController(Controller):
             is_reply=data.is_reply,
             seconds_since_previous=data.seconds_since_previous,
         )
-        result = score_message(scoring_input(data.text, data.language, context), thresholds=thresholds)
+        model = configured_model(state.settings.scorer_model) or False  # the scorer stage's content model
+        result = score_message(scoring_input(data.text, data.language, context), thresholds=thresholds, model=model)
         return ScoreResult(
             score=result.score,
             classification=result.classification,
