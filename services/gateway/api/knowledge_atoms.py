@@ -13,6 +13,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from services.gateway.auth import requires_token
 from services.gateway.knowledge.review import propose, reviewer, set_archived
 from services.gateway.pagination import decode_cursor, encode_cursor
+from services.gateway.writes import emit_applied
 from shared.contracts.common import AtomType, LinkType
 from shared.contracts.knowledge import AtomLink, AtomLinked
 
@@ -189,7 +190,7 @@ class AtomsController(Controller):
                 raise NotFoundException(f"no atom {atom_id}")
             raise ClientException(detail=f"no atom {data.target_atom_id}", extra=[{"field": "target_atom_id"}])
         link = AtomLink(target_atom_id=str(data.target_atom_id), link_type=data.link_type, strength=data.strength)
-        envelope = await state.publisher.emit(AtomLinked(atom_id=str(atom_id), links=[link]))
+        envelope = (await emit_applied(state, AtomLinked(atom_id=str(atom_id), links=[link]))).envelope
         return {
             "atom_id": str(atom_id),
             "target_atom_id": str(data.target_atom_id),

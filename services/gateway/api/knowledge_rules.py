@@ -11,6 +11,7 @@ from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from services.gateway.auth import requires_token
+from services.gateway.writes import emit_applied
 from shared.contracts import uuid7
 from shared.contracts.common import AtomType
 from shared.contracts.knowledge import AutoApprovalRuleChanged, AutoApprovalRuleDeleted
@@ -70,7 +71,7 @@ async def _publish(request: Request[Any, Any, Any], rule_id: str, fields: dict[s
     event = AutoApprovalRuleChanged(
         rule_id=rule_id, **{**fields, "schedule_id": str(schedule_id) if schedule_id else None}
     )
-    return await request.app.state.publisher.emit(event, event_type=event_type)
+    return (await emit_applied(request.app.state, event, event_type=event_type)).envelope
 
 
 class AutoApprovalRulesController(Controller):
@@ -129,7 +130,7 @@ class AutoApprovalRulesController(Controller):
         state = request.app.state
         if await state.pool.fetchval("SELECT 1 FROM auto_approval_rules WHERE id = $1", rule_id) is None:
             raise NotFoundException(f"no auto-approval rule {rule_id}")
-        envelope = await state.publisher.emit(AutoApprovalRuleDeleted(rule_id=str(rule_id)))
+        envelope = (await emit_applied(state, AutoApprovalRuleDeleted(rule_id=str(rule_id)))).envelope
         return {"id": str(rule_id), "deleted": True, "event_id": envelope.id}
 
     @get("/{rule_id:uuid}/dry-run", operation_id="dryRunAutoApprovalRule")

@@ -13,6 +13,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from services.gateway.auth import requires_token
 from services.gateway.knowledge.review import reviewer
+from services.gateway.writes import emit_applied
 from shared.contracts import uuid7
 from shared.contracts.commands import CancelRun, StartExtraction
 from shared.contracts.knowledge import ExtractionCancelling, ExtractionQueued
@@ -145,13 +146,15 @@ class KnowledgeRunsController(Controller):
     async def cancel(self, request: Request[Any, Any, Any], run_id: FromPath[UUID]) -> dict[str, Any]:
         """Ask the run to stop at its next checkpoint; it goes cancelling, then cancelled. 409 if it has ended."""
         state = request.app.state
-        status = await state.pool.fetchval("SELECT status FROM extraction_runs WHERE id = $1", run_id)
-        if status is None:
-            raise NotFoundException(f"no extraction run {run_id}")
-        if status not in ("pending", "running"):
-            raise HTTPException(status_code=409, detail=f"run {run_id} is already {status}")
         who = reviewer(request)
-        cancelling = await state.publisher.emit(ExtractionCancelling(run_id=str(run_id), requested_by=who))
+        async with state.locks.hold(f"run:{run_id}"):
+            status = await state.pool.fetchval("SELECT status FROM extraction_runs WHERE id = $1", run_id)
+            if status is None:
+                raise NotFoundException(f"no extraction run {run_id}")
+            if status not in ("pending", "running"):
+                raise HTTPException(status_code=409, detail=f"run {run_id} is already {status}")
+            written = await emit_applied(state, ExtractionCancelling(run_id=str(run_id), requested_by=who))
+        cancelling = written.envelope
         await state.publisher.emit(CancelRun(run_id=str(run_id)), caused_by=cancelling)
         return {"id": str(run_id), "status": "cancelling", "requested_by": who, "event_id": cancelling.id}
 
@@ -168,7 +171,7 @@ async def queue_run(
     schedule_id: str | None = None,
 ) -> dict[str, Any]:
     """Publish `extraction_queued` (the run's row) and the command the extractor acts on; returns the run."""
-    publisher = request.app.state.publisher
+    state = request.app.state
     run_id = uuid7()
     fields = {
         "run_id": run_id,
@@ -180,8 +183,8 @@ async def queue_run(
         "agent_id": agent_id,
         "schedule_id": schedule_id,
     }
-    queued = await publisher.emit(ExtractionQueued(**fields), msg_id=f"run-queued:{run_id}")
-    await publisher.emit(StartExtraction(**fields), caused_by=queued, msg_id=f"run-start:{run_id}")
+    queued = (await emit_applied(state, ExtractionQueued(**fields), msg_id=f"run-queued:{run_id}")).envelope
+    await state.publisher.emit(StartExtraction(**fields), caused_by=queued, msg_id=f"run-start:{run_id}")
     return {
         "id": run_id,
         "status": "pending",

@@ -14,6 +14,7 @@ from litestar.params import FromPath, JSONBody
 
 from services.gateway.api.knowledge_runs import queue_run
 from services.gateway.auth import requires_token
+from services.gateway.writes import emit_applied
 from shared.contracts import uuid7
 from shared.contracts.common import AtomType
 from shared.contracts.knowledge import ScheduleChanged, ScheduleDeleted
@@ -89,7 +90,7 @@ async def _validated(request: Request[Any, Any, Any], fields: dict[str, Any], sc
 async def _publish(request: Request[Any, Any, Any], schedule_id: str, fields: dict[str, Any], event_type: str) -> Any:
     agent_id = fields.get("agent_id")
     event = ScheduleChanged(schedule_id=schedule_id, **{**fields, "agent_id": str(agent_id) if agent_id else None})
-    return await request.app.state.publisher.emit(event, event_type=event_type)
+    return (await emit_applied(request.app.state, event, event_type=event_type)).envelope
 
 
 class SchedulesController(Controller):
@@ -160,7 +161,7 @@ class SchedulesController(Controller):
         state = request.app.state
         if await state.pool.fetchval("SELECT 1 FROM scheduled_extractions WHERE id = $1", schedule_id) is None:
             raise NotFoundException(f"no schedule {schedule_id}")
-        envelope = await state.publisher.emit(ScheduleDeleted(schedule_id=str(schedule_id)))
+        envelope = (await emit_applied(state, ScheduleDeleted(schedule_id=str(schedule_id)))).envelope
         return {"id": str(schedule_id), "deleted": True, "event_id": envelope.id}
 
     @post("/{schedule_id:uuid}/run", operation_id="runScheduleNow", guards=[requires_token], status_code=202)

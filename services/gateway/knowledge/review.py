@@ -1,8 +1,9 @@
-"""Publishing review events from HTTP requests: proposals (edits), approvals and rejections.
+"""Publishing review events from HTTP requests: proposals (edits), approvals, rejections, archive/restore.
 
-The read model says whether a version is still proposed; two concurrent requests for one version both see
-"proposed", so the review event is published with a dedupe id per version: JetStream stores the first and
-reports the second as a duplicate, which is answered 409 like any other repeated review.
+Each write waits until the gateway's projector has applied it (`writes.emit_applied`), so the answer and the
+caller's next read see it. Reviews of one entity are serialised per gateway (`state.locks`): the second of two
+concurrent approvals reads "approved" and gets 409. Across gateways the review event carries a dedupe id per
+version, so JetStream stores only the first and reports the second as a duplicate, also answered 409.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from litestar import Request
 from litestar.exceptions import HTTPException, NotFoundException
 
 from services.gateway.projections.knowledge_versions import TABLES, normalised_snapshot
+from services.gateway.writes import emit_applied
 from shared.contracts.knowledge import EntityArchived, VersionCreated, VersionReviewed
 
 Entity = str  # "topic" | "atom"
@@ -53,20 +55,28 @@ async def propose(
         snapshot = normalised_snapshot(entity, snapshot)
     except msgspec.ValidationError as exc:  # the edit's own fields were checked; this is the merged whole
         raise HTTPException(status_code=400, detail=f"invalid {entity}: {exc}") from None
-    latest = await latest_version(state.pool, entity, entity_id)
-    if latest is not None and latest["snapshot"] == snapshot:
-        raise conflict(f"nothing to change: identical to version {latest['version']} ({latest['state']})")
-    version = (latest["version"] if latest else 0) + 1
     who = reviewer(request)
-    event = VersionCreated(
-        entity=entity,  # type: ignore[arg-type]
-        entity_id=str(entity_id),
-        version=version,
-        snapshot=snapshot,
-        created_by=who,
-        reason=reason,
-    )
-    envelope = await state.publisher.emit(event)
+    async with state.locks.hold(f"{entity}:{entity_id}"):
+        latest = await latest_version(state.pool, entity, entity_id)
+        if latest is not None and latest["snapshot"] == snapshot:
+            raise conflict(f"nothing to change: identical to version {latest['version']} ({latest['state']})")
+        expected = (latest["version"] if latest else 0) + 1
+        event = VersionCreated(
+            entity=entity,  # type: ignore[arg-type]
+            entity_id=str(entity_id),
+            version=expected,
+            snapshot=snapshot,
+            created_by=who,
+            reason=reason,
+        )
+        written = await emit_applied(state, event)
+        # The projector numbers versions in stream order: another producer may have taken `expected`.
+        t = TABLES[entity]
+        assigned = await state.pool.fetchval(
+            f"SELECT max(version) FROM {t.versions} WHERE {t.key} = $1 AND snapshot = $2", entity_id, snapshot
+        )
+    envelope = written.envelope
+    version = assigned or expected
     return {
         "entity": entity,
         "entity_id": str(entity_id),
@@ -84,28 +94,31 @@ async def review(
     """Approve or reject one proposed version: 404 unknown, 409 when it is not (or no longer) proposed."""
     state = request.app.state
     t = TABLES[entity]
-    row = await state.pool.fetchrow(
-        f"SELECT state, snapshot FROM {t.versions} WHERE {t.key} = $1 AND version = $2", entity_id, version
-    )
-    if row is None:
-        raise NotFoundException(f"no version {version} of {entity} {entity_id}")
-    if row["state"] != "proposed":
-        raise conflict(f"version {version} of {entity} {entity_id} is already {row['state']}")
-    if approve and entity == "topic":
-        await ensure_topic_name_free(state.pool, row["snapshot"]["name"], entity_id)
     who = reviewer(request)
-    event = VersionReviewed(
-        entity=entity,  # type: ignore[arg-type]
-        entity_id=str(entity_id),
-        version=version,
-        reviewed_by=who,
-        reason=reason,
-    )
-    event_type = "knowledge.version_approved" if approve else "knowledge.version_rejected"
-    envelope = state.publisher.envelope(event, event_type=event_type)
-    ack = await state.publisher.publish(envelope, msg_id=f"review:{entity}:{entity_id}:{version}")
-    if ack.duplicate:
+    async with state.locks.hold(f"{entity}:{entity_id}"):
+        row = await state.pool.fetchrow(
+            f"SELECT state, snapshot FROM {t.versions} WHERE {t.key} = $1 AND version = $2", entity_id, version
+        )
+        if row is None:
+            raise NotFoundException(f"no version {version} of {entity} {entity_id}")
+        if row["state"] != "proposed":
+            raise conflict(f"version {version} of {entity} {entity_id} is already {row['state']}")
+        if approve and entity == "topic":
+            await ensure_topic_name_free(state.pool, row["snapshot"]["name"], entity_id)
+        event = VersionReviewed(
+            entity=entity,  # type: ignore[arg-type]
+            entity_id=str(entity_id),
+            version=version,
+            reviewed_by=who,
+            reason=reason,
+        )
+        event_type = "knowledge.version_approved" if approve else "knowledge.version_rejected"
+        written = await emit_applied(
+            state, event, event_type=event_type, msg_id=f"review:{entity}:{entity_id}:{version}"
+        )
+    if written.duplicate:
         raise conflict(f"version {version} of {entity} {entity_id} is already being reviewed")
+    envelope = written.envelope
     return {
         "entity": entity,
         "entity_id": str(entity_id),
@@ -134,15 +147,18 @@ async def set_archived(
         "topic": "SELECT NOT active FROM topics WHERE id = $1",
         "atom": "SELECT archived FROM atoms WHERE id = $1",
     }[entity]
-    current = await state.pool.fetchval(sql, entity_id)
-    if current is None:
-        raise NotFoundException(f"no {entity} {entity_id}")
-    if current == archived:
-        raise conflict(f"{entity} {entity_id} is already {'archived' if archived else 'active'}")
     who = reviewer(request)
-    event_type = f"knowledge.{entity}_{'archived' if archived else 'restored'}"
-    envelope = await state.publisher.emit(
-        EntityArchived(entity=entity, entity_id=str(entity_id), by=who),  # type: ignore[arg-type]
-        event_type=event_type,
-    )
+    async with state.locks.hold(f"{entity}:{entity_id}"):
+        current = await state.pool.fetchval(sql, entity_id)
+        if current is None:
+            raise NotFoundException(f"no {entity} {entity_id}")
+        if current == archived:
+            raise conflict(f"{entity} {entity_id} is already {'archived' if archived else 'active'}")
+        event_type = f"knowledge.{entity}_{'archived' if archived else 'restored'}"
+        written = await emit_applied(
+            state,
+            EntityArchived(entity=entity, entity_id=str(entity_id), by=who),  # type: ignore[arg-type]
+            event_type=event_type,
+        )
+    envelope = written.envelope
     return {"entity": entity, "entity_id": str(entity_id), "archived": archived, "by": who, "event_id": envelope.id}
