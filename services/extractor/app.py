@@ -5,7 +5,8 @@ from shared.bus.service import Stage
 from shared.settings import Settings
 
 
-def build_stage(settings: Settings) -> Stage:
+def build_stage(settings: Settings, provider: object | None = None) -> Stage:
+    """`provider`: an embedding provider to share (tests load the model once); default from settings."""
     stage = Stage("extractor", settings)
-    handlers.register(stage)
+    handlers.register(stage, provider)
     return stage

@@ -1,0 +1,95 @@
+"""Locks and once-only marks shared by every extractor replica, in NATS JetStream key-value buckets.
+
+`create` succeeds for exactly one caller while the key exists, so it serves as a lock without a database
+write (stages never write read models). Keys expire (bucket TTL), so a replica that crashes holding a lock
+does not hold it forever: run and chat locks live `LOCK_TTL_S`, schedule fire marks a day (long after the
+scheduler's look-back window, so a fire is never repeated).
+"""
+
+from __future__ import annotations
+
+import re
+
+from nats.js import JetStreamContext
+from nats.js.errors import BucketNotFoundError, KeyNotFoundError, KeyWrongLastSequenceError
+from nats.js.kv import KeyValue
+
+LOCK_TTL_S = 15 * 60
+FIRE_TTL_S = 24 * 3600
+_UNSAFE = re.compile(r"[^-_=a-zA-Z0-9]")
+
+
+def _key(*parts: str) -> str:
+    return ".".join(_UNSAFE.sub("_", p) for p in parts)
+
+
+async def _bucket(js: JetStreamContext, name: str, ttl: int) -> KeyValue:
+    try:
+        return await js.key_value(name)
+    except BucketNotFoundError:
+        return await js.create_key_value(bucket=name, ttl=ttl, history=1)
+
+
+class Locks:
+    """Run, chat and cancel marks (expiring) and schedule fire marks for one subject prefix."""
+
+    def __init__(self, locks: KeyValue, fires: KeyValue) -> None:
+        self._locks = locks
+        self._fires = fires
+
+    @classmethod
+    async def open(cls, js: JetStreamContext, prefix: str) -> Locks:
+        base = prefix.upper()
+        return cls(
+            await _bucket(js, f"{base}_extractor_locks", LOCK_TTL_S),
+            await _bucket(js, f"{base}_extractor_fires", FIRE_TTL_S),
+        )
+
+    async def _create(self, kv: KeyValue, key: str, value: bytes = b"1") -> bool:
+        try:
+            await kv.create(key, value)
+        except KeyWrongLastSequenceError:
+            return False
+        return True
+
+    async def _exists(self, kv: KeyValue, key: str) -> bool:
+        try:
+            entry = await kv.get(key)
+        except KeyNotFoundError:
+            return False
+        return entry.value is not None
+
+    async def claim_run(self, run_id: str) -> bool:
+        """True for the one replica that runs `run_id` (a redelivered command finds it claimed)."""
+        return await self._create(self._locks, _key("run", run_id))
+
+    async def lock_chat(self, chat_id: str, run_id: str) -> bool:
+        """At most one run per chat at a time; True when `run_id` holds the chat (already or now)."""
+        key = _key("chat", chat_id)
+        if await self._create(self._locks, key, run_id.encode()):
+            return True
+        try:
+            return (await self._locks.get(key)).value == run_id.encode()
+        except KeyNotFoundError:
+            return await self._create(self._locks, key, run_id.encode())
+
+    async def unlock_chat(self, chat_id: str, run_id: str) -> None:
+        key = _key("chat", chat_id)
+        try:
+            if (await self._locks.get(key)).value == run_id.encode():
+                await self._locks.delete(key)
+        except KeyNotFoundError:
+            pass
+
+    async def chat_locked(self, chat_id: str) -> bool:
+        return await self._exists(self._locks, _key("chat", chat_id))
+
+    async def request_cancel(self, run_id: str) -> None:
+        await self._locks.put(_key("cancel", run_id), b"1")
+
+    async def cancel_requested(self, run_id: str) -> bool:
+        return await self._exists(self._locks, _key("cancel", run_id))
+
+    async def claim_fire(self, schedule_id: str, due_epoch: int) -> bool:
+        """True for the one replica that fires `schedule_id` for this due time."""
+        return await self._create(self._fires, _key("schedule", schedule_id, str(due_epoch)))
