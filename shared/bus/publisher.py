@@ -16,10 +16,15 @@ from opentelemetry.trace import SpanKind
 
 from shared.bus import headers as h
 from shared.contracts import Envelope, EventData, encode, make_envelope, spec_for
+from shared.faults import is_infrastructure_error, retry_delay
+from shared.logging import get_logger
 from shared.metrics import EVENTS_PUBLISHED
 from shared.tracing import context_of_cause, inject_context, tracing_enabled
 
-RETRIES = 4
+log = get_logger(__name__)
+# Every await on the bus has a deadline: an ack lost with a crashed server never arrives.
+ACK_TIMEOUT_S = 5.0  # one publish's ack; a batch's acks get this long after the last one is sent
+RETRY_BUDGET_S = 20.0  # how long one publish keeps retrying while the server is away, then raises
 
 
 class Publisher:
@@ -75,32 +80,50 @@ class Publisher:
         subject = self.subject(envelope)
         with self._span(envelope):
             payload, headers = encode(envelope), self._headers(envelope, msg_id)
-            ack = await _with_retries(lambda: self._js.publish(subject, payload, headers=headers))
+            ack = await _with_retries(
+                lambda: self._js.publish(subject, payload, timeout=ACK_TIMEOUT_S, headers=headers)
+            )
         EVENTS_PUBLISHED.labels(self.producer, envelope.type).inc()
         return ack
 
     async def publish_many(self, items: Sequence[tuple[Envelope, str | None]]) -> list[PubAck]:
         """Publish a batch without awaiting each ack in turn; returns acks in order.
 
-        Each item is (envelope, msg_id). Failed publishes are retried one by one, so the batch either
-        lands completely or raises.
+        Each item is (envelope, msg_id). Acks not back within ACK_TIMEOUT_S (a server that crashed or a cut
+        connection loses them) are given up and those messages published again one by one with retries; the
+        msg id makes a second copy of one that did land a duplicate the stream drops. So the batch either
+        lands completely or raises, and never waits forever.
         """
-        futures = []
-        for envelope, msg_id in items:
-            subject = self.subject(envelope)
-            with self._span(envelope):
-                futures.append(
-                    await self._js.publish_async(subject, encode(envelope), headers=self._headers(envelope, msg_id))
-                )
-        results = await asyncio.gather(*futures, return_exceptions=True)
+        futures: list[asyncio.Future[PubAck]] = []
+        try:
+            for envelope, msg_id in items:
+                subject = self.subject(envelope)
+                with self._span(envelope):
+                    futures.append(
+                        await self._js.publish_async(
+                            subject,
+                            encode(envelope),
+                            wait_stall=ACK_TIMEOUT_S,
+                            headers=self._headers(envelope, msg_id),
+                        )
+                    )
+        except Exception as exc:  # stalled or disconnected: whatever was not sent is published one by one below
+            log.warning("publish_batch_interrupted", sent=len(futures), size=len(items), error=repr(exc))
+        if futures:
+            _, pending = await asyncio.wait(futures, timeout=ACK_TIMEOUT_S)
+            for future in pending:
+                future.cancel()  # frees its slot in nats-py's pending-ack window
+            if pending:
+                log.warning("publish_acks_lost", missing=len(pending), size=len(items))
         acks: list[PubAck] = []
         published: Counter[str] = Counter()
-        for (envelope, msg_id), result in zip(items, results, strict=True):
-            if isinstance(result, BaseException):
-                result = await self.publish(envelope, msg_id=msg_id)
+        for i, (envelope, msg_id) in enumerate(items):
+            future = futures[i] if i < len(futures) else None
+            if future is None or future.cancelled() or future.exception() is not None:
+                acks.append(await self.publish(envelope, msg_id=msg_id))
             else:
                 published[envelope.type] += 1
-            acks.append(result)
+                acks.append(future.result())
         for event_type, count in published.items():
             EVENTS_PUBLISHED.labels(self.producer, event_type).inc(count)
         return acks
@@ -119,16 +142,17 @@ class Publisher:
         return envelope
 
 
-async def _with_retries(call, attempts: int = RETRIES) -> PubAck:  # type: ignore[no-untyped-def]
-    delay = 0.1
-    for attempt in range(attempts):
+async def _with_retries(call, budget_s: float = RETRY_BUDGET_S) -> PubAck:  # type: ignore[no-untyped-def]
+    """Retry while the server is unreachable (each attempt has its own deadline), for at most `budget_s`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + budget_s
+    attempt = 0
+    while True:
         try:
             return await call()  # type: ignore[no-any-return]
-        except (TimeoutError, APIError) as exc:
-            if isinstance(exc, APIError) and exc.code not in (None, 503):
+        except Exception as exc:
+            transient = is_infrastructure_error(exc) or (isinstance(exc, APIError) and exc.code is None)
+            if not transient or loop.time() >= deadline:
                 raise
-            if attempt == attempts - 1:
-                raise
-            await asyncio.sleep(delay)
-            delay *= 2
-    raise AssertionError("unreachable")
+            await asyncio.sleep(retry_delay(attempt))
+            attempt += 1

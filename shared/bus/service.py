@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -32,6 +33,7 @@ from shared.bus.dlq import backoff_delay, dead_letter
 from shared.bus.publisher import Publisher
 from shared.bus.streams import consumer_config, consumer_name, ensure_stream, stream_name
 from shared.contracts import ContractError, Envelope, decode, spec_for
+from shared.faults import is_infrastructure_error, retry_delay
 from shared.logging import get_logger
 from shared.metrics import CONSUMER_ACK_PENDING, CONSUMER_PENDING, EVENTS_CONSUMED, HANDLER_SECONDS, render
 from shared.settings import Settings
@@ -42,6 +44,44 @@ Handler = Callable[[Envelope, "Stage"], Awaitable[None]]
 # finishes and acks that batch while the next one is fetched and handled, keeping a CPU-bound step busy.
 BatchHandler = Callable[[list[Envelope], "Stage"], Awaitable[Awaitable[None] | None]]
 log = get_logger(__name__)
+LAG_EVERY_S = 5.0
+
+
+class Progress:
+    """Whether a stage is consuming: each consumer's ack floor must move (or nothing be waiting) and no
+    handler may run past the deadline. A stage that is connected but stuck is unhealthy, so it is restarted."""
+
+    def __init__(self, stall_after_s: float) -> None:
+        self.stall_after_s = stall_after_s
+        self._floor: dict[str, tuple[int, float]] = {}  # durable -> (ack floor, when it last moved or was idle)
+        self._running: dict[int, float] = {}  # handler call -> start time
+        self._calls = itertools.count()
+        self._started = time.monotonic()
+
+    def observe(self, durable: str, floor: int, waiting_work: bool, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        previous = self._floor.get(durable)
+        if previous is None or floor != previous[0] or not waiting_work:
+            self._floor[durable] = (floor, now)
+
+    def begin(self) -> int:
+        token = next(self._calls)
+        self._running[token] = time.monotonic()
+        return token
+
+    def end(self, token: int) -> None:
+        self._running.pop(token, None)
+
+    def problem(self, durables: list[str], now: float | None = None) -> str | None:
+        """Why the stage is not consuming, or None."""
+        now = time.monotonic() if now is None else now
+        if self._running and now - min(self._running.values()) > self.stall_after_s:
+            return f"a handler has run for more than {self.stall_after_s:.0f} s"
+        for durable in durables:
+            _, since = self._floor.get(durable, (0, self._started))
+            if now - since > self.stall_after_s:
+                return f"consumer {durable} has made no progress for {now - since:.0f} s"
+        return None
 
 
 class Stage:
@@ -60,6 +100,9 @@ class Stage:
         self.tracer_provider = tracer_provider or trace.get_tracer_provider()
         self.broker = NatsBroker(
             settings.nats_url or "nats://127.0.0.1:4222",
+            # A broker away for any length of time is waited for; consumers resume when it is back.
+            max_reconnect_attempts=-1,
+            reconnect_time_wait=1,
             graceful_timeout=20.0,  # SIGTERM drains in-flight messages this long
             log_level=logging.DEBUG,  # FastStream logs every message; our handlers log what matters
             middlewares=(
@@ -74,6 +117,8 @@ class Stage:
         self._js: JetStreamContext | None = None
         self._lag_task: asyncio.Task[None] | None = None
         self._tails: dict[str, asyncio.Task[None]] = {}  # per event type: the previous batch still finishing
+        self.progress = Progress(stall_after_s=max(60.0, 2 * settings.ack_wait_s))
+        self._closing = False
         self.state: dict[str, Any] = {}  # stage-owned resources (pools, providers), set up in on_start hooks
         self._on_start: list[Callable[[Stage], Awaitable[None]]] = []
         self._on_stop: list[Callable[[Stage], Awaitable[None]]] = []
@@ -185,15 +230,28 @@ class Stage:
         ]
         contexts = {env.id: trace.set_span_in_context(span) for env, span in zip(envelopes, spans, strict=True)}
 
+        async def whole() -> None:
+            """The handler and its remaining work inline: how a batch is retried after an infrastructure failure."""
+            rest = await fn(envelopes, self)
+            if rest is not None:
+                await rest
+
         async def settle(rest: Awaitable[None] | None) -> None:
             """The handler's remaining work, then ack; on failure retry or dead-letter every message."""
+            token = self.progress.begin()
             try:
                 if rest is not None:
-                    await rest
+                    try:
+                        await rest
+                    except Exception as exc:
+                        if not is_infrastructure_error(exc):
+                            raise
+                        await self._retry_in_place(whole, valid, event_type, exc)
             except Exception as exc:
                 await self._batch_failed(valid, event_type, exc)
                 return
             finally:
+                self.progress.end(token)
                 for span in spans:
                     span.end()
             for raw in valid:
@@ -202,13 +260,22 @@ class Stage:
             HANDLER_SECONDS.labels(self.name, event_type).observe(time.perf_counter() - started)
 
         with batch_contexts(contexts):
+            token = self.progress.begin()
             try:
-                rest = await fn(envelopes, self)
+                try:
+                    rest = await fn(envelopes, self)
+                except Exception as exc:
+                    if not is_infrastructure_error(exc):
+                        raise
+                    await self._retry_in_place(whole, valid, event_type, exc)
+                    rest = None
             except Exception as exc:
                 for span in spans:
                     span.end()
                 await self._batch_failed(valid, event_type, exc)
                 return
+            finally:
+                self.progress.end(token)
             if rest is None:
                 await settle(None)
                 return
@@ -216,6 +283,33 @@ class Stage:
             if previous is not None:
                 await previous  # keeps publishes in order and at most one batch in flight behind
             self._tails[event_type] = asyncio.create_task(settle(rest))
+
+    async def _retry_in_place(
+        self, call: Callable[[], Awaitable[None]], raws: list[Any], event_type: str, exc: Exception
+    ) -> None:
+        """Run `call` again until the broker or database is back; such failures never dead-letter a message.
+
+        Each attempt has its own deadlines (publish acks, queries); between attempts the messages are marked
+        in progress so JetStream does not hand them to another replica meanwhile. Stopping ends the wait by
+        raising, which naks the messages for redelivery.
+        """
+        attempt = 0
+        while True:
+            if self._closing:
+                raise exc
+            log.warning("handler_waiting_for_infrastructure", type=event_type, attempt=attempt, error=repr(exc))
+            for raw in raws:
+                with contextlib.suppress(Exception):
+                    await raw.in_progress()
+            await asyncio.sleep(retry_delay(attempt))
+            attempt += 1
+            try:
+                await call()
+                return
+            except Exception as again:
+                if not is_infrastructure_error(again):
+                    raise
+                exc = again
 
     async def _batch_failed(self, raws: list[Any], event_type: str, exc: Exception) -> None:
         error = f"{type(exc).__name__}: {exc}"
@@ -250,8 +344,14 @@ class Stage:
             EVENTS_CONSUMED.labels(self.name, event_type, "invalid").inc()
             return
         with structlog.contextvars.bound_contextvars(event_id=envelope.id, correlation_id=envelope.correlation_id):
+            token = self.progress.begin()
             try:
-                await fn(envelope, self)
+                try:
+                    await fn(envelope, self)
+                except Exception as exc:
+                    if not is_infrastructure_error(exc):
+                        raise
+                    await self._retry_in_place(lambda: fn(envelope, self), [raw], event_type, exc)
             except Exception as exc:
                 if attempt >= self.settings.max_deliver:
                     log.exception("handler_failed_dead_lettering", type=event_type, attempt=attempt)
@@ -269,6 +369,8 @@ class Stage:
                     await msg.nack(delay=backoff_delay(attempt))
                     EVENTS_CONSUMED.labels(self.name, event_type, "retried").inc()
                 return
+            finally:
+                self.progress.end(token)
         await msg.ack()
         EVENTS_CONSUMED.labels(self.name, event_type, "ok").inc()
         HANDLER_SECONDS.labels(self.name, event_type).observe(time.perf_counter() - started)
@@ -295,6 +397,7 @@ class Stage:
         log.info("stage_started", stage=self.name, consumers=len(self._durables))
 
     async def _shutdown(self) -> None:
+        self._closing = True
         await asyncio.gather(*self._tails.values())  # batches still publishing finish and ack before we stop
         if self._lag_task:
             self._lag_task.cancel()
@@ -304,25 +407,43 @@ class Stage:
             await hook(self)
         log.info("stage_stopping", stage=self.name)
 
-    async def _report_lag(self, every_s: float = 5.0) -> None:
+    async def _report_lag(self, every_s: float = LAG_EVERY_S) -> None:
+        """Consumer lag for /metrics and the progress /health judges (unreachable info is no progress)."""
         while True:
             for durable in self._durables:
                 with contextlib.suppress(Exception):
-                    info = await self._jetstream.consumer_info(stream_name(self.prefix), durable)
+                    info = await self._jetstream.consumer_info(stream_name(self.prefix), durable, timeout=3.0)
                     CONSUMER_PENDING.labels(durable).set(info.num_pending or 0)
                     CONSUMER_ACK_PENDING.labels(durable).set(info.num_ack_pending or 0)
+                    floor = info.ack_floor.stream_seq if info.ack_floor else 0
+                    waiting = bool(info.num_pending) or bool(info.num_ack_pending)
+                    self.progress.observe(durable, floor or 0, waiting)
             await asyncio.sleep(every_s)
 
+    async def health_problem(self) -> str | None:
+        """None when connected and consuming; else what is wrong."""
+        if self._js is None:
+            return "not started"
+        if not await self.broker.ping(timeout=2.0):
+            return "bus unreachable"
+        return self.progress.problem(self._durables)
+
     async def healthy(self) -> bool:
-        return self._js is not None and await self.broker.ping(timeout=2.0)
+        return await self.health_problem() is None
 
     # -- HTTP -------------------------------------------------------------------------------
     def _health_route(self) -> Any:
         @get(include_in_schema=False)
         async def health(scope: Any) -> AsgiResponse:
-            ok = await self.healthy()
+            problem = await self.health_problem()
+            ok = problem is None
             body = msgspec.json.encode(
-                {"status": "ok" if ok else "unhealthy", "service": self.name, "consumers": len(self._durables)}
+                {
+                    "status": "ok" if ok else "unhealthy",
+                    "service": self.name,
+                    "consumers": len(self._durables),
+                    **({"problem": problem} if problem else {}),
+                }
             )
             return AsgiResponse(body, 200 if ok else 503, headers={"content-type": "application/json"})
 

@@ -2,7 +2,13 @@
 
 Per batch, one transaction appends to `events`, applies every interested projection whose checkpoint is
 behind, and moves the checkpoints; only after commit are the messages acked and relayed to WebSockets.
-A failing event is retried in place (order matters to checkpoints), then dead-lettered.
+A failing event is retried in place (order matters to checkpoints), then dead-lettered; a database that is
+away is waited for (never a reason to dead-letter).
+
+The runner only ever applies the stream as one gap-free sequence. Messages the server sent into a dying
+connection never arrive, yet count as delivered; a later AckAll would cover them unapplied. So a batch that
+does not start right after the last one fetched (or has a hole) is dropped unacked, and the consumer is
+recreated from the last committed sequence once everything handed over is committed.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from shared.bus.dlq import backoff_delay, dead_letter
 from shared.bus.reply import stream_sequence
 from shared.bus.streams import stream_name
 from shared.contracts import ContractError, Envelope, decode, spec_for
+from shared.faults import is_infrastructure_error, retry_delay
 from shared.logging import get_logger
 from shared.metrics import CONSUMER_PENDING, EVENTS_CONSUMED, HANDLER_SECONDS, PROJECTION_LAST_SEQ, STREAM_LAST_SEQ
 from shared.tracing import extract_context, tracing_enabled
@@ -125,25 +132,18 @@ class ProjectionRunner:
         self._dlq_prefix = f"{prefix}.dlq."
         self._stopping = asyncio.Event()
         self.applied_seq = 0  # last sequence committed, for health and tests
+        self.committed_seq: int | None = None  # the stream position the database holds, as this run knows it
+        self.resyncs = 0  # consumers recreated after a gap (a lost delivery), for tests and logs
+        self.last_progress = 0.0  # loop time of the last fetch answer or commit, for health
 
     async def run(self) -> None:
         stream = stream_name(self._prefix)
-        position = await stream_position(self._pool)
-        await self._rewind_if_ahead(stream, position)
-        config = ConsumerConfig(
-            durable_name=DURABLE,
-            filter_subject=f"{self._prefix}.>",
-            # Batches are applied in stream order, so acking the last message of one acks all of it.
-            ack_policy=AckPolicy.ALL,
-            deliver_policy=DeliverPolicy.ALL if position is None else DeliverPolicy.BY_START_SEQUENCE,
-            opt_start_seq=None if position is None else position + 1,
-            ack_wait=120,
-            max_ack_pending=self._batch_size * 4,
-        )
-        sub = await self._js.pull_subscribe(f"{self._prefix}.>", durable=DURABLE, stream=stream, config=config)
+        position = await self._retrying("read_position", lambda: stream_position(self._pool))
+        self.committed_seq = position
+        await self._retrying("rewind", lambda: self._rewind_if_ahead(stream, position))
         # The next batch is fetched and decoded while the database applies the current one.
         batches: asyncio.Queue[list[Fetched]] = asyncio.Queue(maxsize=1)
-        fetcher = asyncio.create_task(self._fetch(sub, batches))
+        fetcher = asyncio.create_task(self._fetch(stream, batches))
         try:
             while not self._stopping.is_set() or not batches.empty():
                 try:
@@ -152,26 +152,106 @@ class ProjectionRunner:
                     if fetcher.done():
                         fetcher.result()  # a fetch loop that died takes the runner down with its error
                     continue
-                frames = await self._handle(batch)
-                await batch[-1].msg.ack()
-                self._hub.publish(frames)
+                try:
+                    frames = await self._handle(batch)
+                    if frames is None:
+                        break  # stopping while the database was away: nothing acked, the next run resumes
+                    self.committed_seq = max(self.committed_seq or 0, batch[-1].seq)
+                    self.last_progress = asyncio.get_running_loop().time()
+                    # AckAll up to the committed sequence: every message below it was fetched without a gap.
+                    with contextlib.suppress(Exception):  # a lost ack only means a redelivery the log drops
+                        await batch[-1].msg.ack()
+                    self._hub.publish(frames)
+                finally:
+                    batches.task_done()
         finally:
             fetcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await fetcher
-            await sub.unsubscribe()
 
-    async def _fetch(self, sub: JetStreamContext.PullSubscription, batches: asyncio.Queue[list[Fetched]]) -> None:
-        while not self._stopping.is_set():
+    def _consumer_config(self, position: int | None) -> ConsumerConfig:
+        return ConsumerConfig(
+            durable_name=DURABLE,
+            filter_subject=f"{self._prefix}.>",
+            # Batches are applied gap-free in stream order, so acking the last message of one acks all of it.
+            ack_policy=AckPolicy.ALL,
+            deliver_policy=DeliverPolicy.ALL if position is None else DeliverPolicy.BY_START_SEQUENCE,
+            opt_start_seq=None if position is None else position + 1,
+            ack_wait=120,
+            max_ack_pending=self._batch_size * 4,
+        )
+
+    async def _subscribe(self, stream: str, *, recreate: bool) -> JetStreamContext.PullSubscription:
+        position = self.committed_seq
+        if recreate:
+            with contextlib.suppress(NotFoundError):
+                await self._js.delete_consumer(stream, DURABLE)
+        return await self._js.pull_subscribe(
+            f"{self._prefix}.>", durable=DURABLE, stream=stream, config=self._consumer_config(position)
+        )
+
+    async def _fetch(self, stream: str, batches: asyncio.Queue[list[Fetched]]) -> None:
+        sub = await self._retrying("subscribe", lambda: self._subscribe(stream, recreate=False))
+        expected = None if self.committed_seq is None else self.committed_seq + 1
+        failures = 0
+        try:
+            while not self._stopping.is_set():
+                lost = False  # a fetch that failed may have had messages in flight: resync to be sure
+                try:
+                    msgs = await sub.fetch(self._batch_size, timeout=0.5)
+                    failures = 0
+                except (TimeoutError, NatsTimeoutError):
+                    self.last_progress = asyncio.get_running_loop().time()
+                    continue
+                except Exception as exc:  # the server went away or JetStream is not ready yet
+                    log.warning("projection_fetch_failed", error=repr(exc), attempt=failures)
+                    await asyncio.sleep(retry_delay(failures))
+                    failures += 1
+                    msgs, lost = [], True
+                self.last_progress = asyncio.get_running_loop().time()
+                if msgs:
+                    last = msgs[-1].metadata
+                    CONSUMER_PENDING.labels(DURABLE).set(last.num_pending)
+                    STREAM_LAST_SEQ.set(last.sequence.stream + last.num_pending)
+                run = _contiguous_run(msgs, expected)
+                if run:
+                    await batches.put([await self._decode(msg) for msg in run])
+                    expected = stream_sequence(run[-1]) + 1
+                if lost or len(run) < len(msgs):
+                    got = stream_sequence(msgs[len(run)]) if len(run) < len(msgs) else None
+                    sub = await self._resync(sub, stream, batches, got=got)
+                    expected = None if self.committed_seq is None else self.committed_seq + 1
+        finally:
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()
+
+    async def _resync(
+        self,
+        sub: JetStreamContext.PullSubscription,
+        stream: str,
+        batches: asyncio.Queue[list[Fetched]],
+        got: int | None,
+    ) -> JetStreamContext.PullSubscription:
+        """Recreate the consumer right after the committed position, once what was handed over is committed."""
+        await batches.join()
+        self.resyncs += 1
+        log.warning("projection_consumer_resync", committed=self.committed_seq, got=got, resyncs=self.resyncs)
+        with contextlib.suppress(Exception):
+            await sub.unsubscribe()
+        return await self._retrying("resubscribe", lambda: self._subscribe(stream, recreate=True))
+
+    async def _retrying(self, what: str, call):  # type: ignore[no-untyped-def]
+        """Await `call()` until the broker or database answers (each attempt has its own deadline)."""
+        attempt = 0
+        while True:
             try:
-                msgs = await sub.fetch(self._batch_size, timeout=0.5)
-            except (TimeoutError, NatsTimeoutError):
-                continue
-            if msgs:
-                last = msgs[-1].metadata
-                CONSUMER_PENDING.labels(DURABLE).set(last.num_pending)
-                STREAM_LAST_SEQ.set(last.sequence.stream + last.num_pending)
-                await batches.put([await self._decode(msg) for msg in msgs])
+                return await call()
+            except Exception as exc:
+                if not is_infrastructure_error(exc) or self._stopping.is_set():
+                    raise
+                log.warning("projection_waiting_for_infrastructure", step=what, attempt=attempt, error=repr(exc))
+                await asyncio.sleep(retry_delay(attempt))
+                attempt += 1
 
     async def _decode(self, msg: Msg) -> Fetched:
         """Decode one message for the log; an invalid one is dead-lettered here and travels on as position only."""
@@ -181,7 +261,10 @@ class ProjectionRunner:
         try:
             envelope = decode(msg.data, subject=msg.subject, prefix=self._prefix)
         except ContractError as exc:
-            await dead_letter(self._js, msg, error=str(exc), service=SERVICE, prefix=self._prefix)
+            error = str(exc)
+            await self._retrying(
+                "dead_letter", lambda: dead_letter(self._js, msg, error=error, service=SERVICE, prefix=self._prefix)
+            )
             EVENTS_CONSUMED.labels(SERVICE, "invalid", "invalid").inc()
             return Fetched(msg, seq, None)
         return Fetched(msg, seq, events_log.LoggedEvent.of(seq, msg.subject, envelope, dict(msg.headers or {})))
@@ -207,28 +290,52 @@ class ProjectionRunner:
             log.info("projection_consumer_rewound", delivered=delivered, position=position)
             await self._js.delete_consumer(stream, DURABLE)
 
-    async def _handle(self, batch: list[Fetched]) -> list[Frame]:
-        try:
-            return await self._apply_batch(batch)
-        except Exception as exc:
-            log.warning("projection_batch_failed_retrying_one_by_one", error=str(exc), size=len(batch))
+    async def _handle(self, batch: list[Fetched]) -> list[Frame] | None:
+        """Commit a batch; None when stopping while the database is away (nothing was committed)."""
+        waited = 0
+        while True:
+            try:
+                return await self._apply_batch(batch)
+            except Exception as exc:
+                if not is_infrastructure_error(exc):
+                    log.warning("projection_batch_failed_retrying_one_by_one", error=str(exc), size=len(batch))
+                    break
+                if self._stopping.is_set():
+                    return None
+                log.warning("projection_waiting_for_database", attempt=waited, error=repr(exc))
+                await asyncio.sleep(retry_delay(waited))
+                waited += 1
         frames: list[Frame] = []
         for item in batch:
-            frames.extend(await self._apply_with_retries(item))
+            applied = await self._apply_with_retries(item)
+            if applied is None:
+                return None
+            frames.extend(applied)
         return frames
 
-    async def _apply_with_retries(self, item: Fetched) -> list[Frame]:
-        for attempt in range(1, self._max_attempts + 1):
+    async def _apply_with_retries(self, item: Fetched) -> list[Frame] | None:
+        attempt = 0
+        waited = 0
+        while True:
             try:
                 return await self._apply_batch([item])
             except Exception as exc:
+                if is_infrastructure_error(exc):  # the database, not the event: wait, never dead-letter
+                    if self._stopping.is_set():
+                        return None
+                    await asyncio.sleep(retry_delay(waited))
+                    waited += 1
+                    continue
+                attempt += 1
                 if attempt == self._max_attempts:
                     error = f"{type(exc).__name__}: {exc}"
-                    await dead_letter(self._js, item.msg, error=error, service=SERVICE, prefix=self._prefix)
+                    await self._retrying(
+                        "dead_letter",
+                        lambda e=error: dead_letter(self._js, item.msg, error=e, service=SERVICE, prefix=self._prefix),
+                    )
                     EVENTS_CONSUMED.labels(SERVICE, "unknown", "dead_lettered").inc()
                     return []
                 await asyncio.sleep(backoff_delay(attempt, base=0.2, cap=5.0))
-        return []
 
     async def _apply_batch(self, batch: list[Fetched]) -> list[Frame]:
         loop = asyncio.get_running_loop()
@@ -263,6 +370,18 @@ class ProjectionRunner:
         self.applied_seq = max(self.applied_seq, batch[-1].seq)
         HANDLER_SECONDS.labels(SERVICE, "projection_batch").observe(loop.time() - started)
         return frames
+
+
+def _contiguous_run(msgs: list[Msg], expected: int | None) -> list[Msg]:
+    """The leading messages that continue the sequence from `expected` without a hole (None: any start)."""
+    run: list[Msg] = []
+    for msg in msgs:
+        seq = stream_sequence(msg)
+        if expected is not None and seq != expected:
+            break
+        run.append(msg)
+        expected = seq + 1
+    return run
 
 
 async def replay(pool: asyncpg.Pool, projections: Sequence[Projection], *, page: int = 2000) -> int:
