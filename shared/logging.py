@@ -1,4 +1,6 @@
-"""structlog configuration: JSON in production, console in dev; level from LOG_LEVEL."""
+"""structlog configuration: one format for every line a service writes (JSON in production, plain console
+text in development, never colour codes), whether it comes from structlog or from a library's stdlib logger
+(uvicorn, FastStream, nats-py); level from LOG_LEVEL."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ import sys
 import structlog
 
 _SECRET_KEYS = frozenset({"api_key", "token", "password", "secret", "session_string", "authorization"})
+# Loggers that install their own (coloured) stdout handlers; they are routed through ours instead.
+_LIBRARY_LOGGERS = ("faststream", "faststream.access.nats", "uvicorn", "uvicorn.error", "uvicorn.access")
 
 
 def _redact_secrets(_: object, __: str, event: dict[str, object]) -> dict[str, object]:
@@ -18,27 +22,57 @@ def _redact_secrets(_: object, __: str, event: dict[str, object]) -> dict[str, o
     return event
 
 
+def _drop_colour_copies(_: object, __: str, event: dict[str, object]) -> dict[str, object]:
+    """uvicorn attaches a coloured copy of each message (`color_message`); the plain one is enough."""
+    event.pop("color_message", None)
+    return event
+
+
 def configure_logging(level: str = "INFO", fmt: str = "console", service: str = "tracker") -> None:
     renderer: structlog.typing.Processor = (
         structlog.processors.JSONRenderer() if fmt == "json" else structlog.dev.ConsoleRenderer(colors=False)
     )
+    shared: list[structlog.typing.Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _redact_secrets,
+    ]
     structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            _redact_secrets,
-            structlog.processors.format_exc_info,
-            renderer,
-        ],
+        processors=[*shared, structlog.processors.format_exc_info, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
         logger_factory=structlog.PrintLoggerFactory(sys.stderr),
         cache_logger_on_first_use=True,
     )
     structlog.contextvars.bind_contextvars(service=service)
-    logging.basicConfig(
-        level=level, stream=sys.stderr, format=f"%(asctime)s {service} %(levelname)s %(name)s %(message)s"
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[
+                structlog.stdlib.add_logger_name,
+                *shared,
+                structlog.stdlib.ExtraAdder(),
+                _drop_colour_copies,
+            ],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                renderer,
+            ],
+        )
     )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for name in _LIBRARY_LOGGERS:
+        library = logging.getLogger(name)
+        library.handlers.clear()
+        library.propagate = True
+
+
+def library_logger(name: str) -> logging.Logger:
+    """A stdlib logger for a library that would otherwise bring its own handler (FastStream's brokers)."""
+    return logging.getLogger(name)
 
 
 def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:

@@ -34,7 +34,7 @@ from shared.bus.publisher import Publisher
 from shared.bus.streams import consumer_config, consumer_name, ensure_stream, stream_name
 from shared.contracts import ContractError, Envelope, decode, spec_for
 from shared.faults import is_infrastructure_error, retry_delay
-from shared.logging import get_logger
+from shared.logging import get_logger, library_logger
 from shared.metrics import CONSUMER_ACK_PENDING, CONSUMER_PENDING, EVENTS_CONSUMED, HANDLER_SECONDS, render
 from shared.settings import Settings
 from shared.tracing import batch_contexts, extract_context
@@ -104,6 +104,7 @@ class Stage:
             max_reconnect_attempts=-1,
             reconnect_time_wait=1,
             graceful_timeout=20.0,  # SIGTERM drains in-flight messages this long
+            logger=library_logger(f"tt.faststream.{name}"),  # rendered like every other line (shared.logging)
             log_level=logging.DEBUG,  # FastStream logs every message; our handlers log what matters
             middlewares=(
                 NatsTelemetryMiddleware(tracer_provider=self.tracer_provider),

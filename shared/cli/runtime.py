@@ -16,7 +16,7 @@ import httpx
 import msgspec
 
 from shared.logging import configure_logging
-from shared.runtime.state import pid_alive, read_state
+from shared.runtime.state import clear_state, pid_alive, read_state
 from shared.settings import Settings
 
 
@@ -47,12 +47,52 @@ def add_runtime_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     replay.set_defaults(func=_replay)
 
 
+def _leftovers(state: dict[str, object]) -> list[str]:
+    """What a supervisor that died (kill -9) left running, as readable names."""
+    from shared.runtime.lifetimes import alive_as, postgres_pid
+
+    found = [
+        f"{name} (pid {service['pid']})"
+        for name, service in (state.get("services") or {}).items()  # type: ignore[attr-defined]
+        if service.get("pid") and alive_as(service["pid"], "shared.cli.main")
+    ]
+    nats_pid = state.get("nats_pid")
+    if isinstance(nats_pid, int) and alive_as(nats_pid, "nats-server"):
+        found.append(f"nats-server (pid {nats_pid})")
+    pg_dir = state.get("postgres_dir")
+    if isinstance(pg_dir, str) and (pid := postgres_pid(Path(pg_dir))) is not None:
+        found.append(f"postgres (pid {pid})")
+    return found
+
+
+def _clean_leftovers(state: dict[str, object]) -> list[str]:
+    """Stop what a dead supervisor left, from the state it recorded; returns what was stopped."""
+    from shared.runtime.lifetimes import alive_as, terminate
+    from shared.runtime.servers import stop_postgres
+
+    found = _leftovers(state)
+    pids = [
+        s["pid"]
+        for s in (state.get("services") or {}).values()  # type: ignore[attr-defined]
+        if s.get("pid") and alive_as(s["pid"], "shared.cli.main")
+    ]
+    terminate(pids)  # services first: they drain into a NATS that is still up
+    nats_pid = state.get("nats_pid")
+    if isinstance(nats_pid, int) and alive_as(nats_pid, "nats-server"):
+        terminate([nats_pid])
+    if isinstance(state.get("postgres_dir"), str):
+        stop_postgres(Path(state["postgres_dir"]))  # type: ignore[arg-type]
+    return found
+
+
 def _up(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     state = read_state(settings.data_dir)
     if state and pid_alive(state["pid"]):
         print(f"already running (pid {state['pid']}); `tracker status` or `tracker down`", file=sys.stderr)
         return 1
+    if state and (stopped := _clean_leftovers(state)):
+        print(f"stopped leftovers of a previous run: {', '.join(stopped)}", file=sys.stderr)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(settings.data_dir, 0o755)  # pgserver runs PostgreSQL as its own system user when we are root
     if args.detach:
@@ -75,7 +115,7 @@ def _wait_healthy(data_dir: Path, timeout: float) -> int:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         state = read_state(data_dir)
-        if state and all(_healthy(s["health"]) for s in state["services"].values()):
+        if state and state["services"] and all(_healthy(s["health"]) for s in state["services"].values()):
             return _status(argparse.Namespace())
         time.sleep(1)
     print("services did not all become healthy in time; see the log", file=sys.stderr)
@@ -93,7 +133,11 @@ def _status(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     state = read_state(settings.data_dir)
     if not state or not pid_alive(state["pid"]):
-        print("not running")
+        leftovers = _leftovers(state) if state else []
+        if leftovers:
+            print(f"not running, but its supervisor died leaving: {', '.join(leftovers)}; `tracker down` stops them")
+        else:
+            print("not running")
         return 1
     ok = True
     print(f"tracker (pid {state['pid']})")
@@ -107,8 +151,13 @@ def _status(args: argparse.Namespace) -> int:
 def _down(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     state = read_state(settings.data_dir)
-    if not state or not pid_alive(state["pid"]):
+    if not state:
         print("not running")
+        return 0
+    if not pid_alive(state["pid"]):
+        stopped = _clean_leftovers(state)
+        clear_state(settings.data_dir)
+        print(f"the supervisor had died; stopped {', '.join(stopped)}" if stopped else "not running")
         return 0
     os.kill(state["pid"], signal.SIGTERM)
     deadline = time.monotonic() + 90

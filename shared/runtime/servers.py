@@ -7,7 +7,10 @@ import socket
 import subprocess
 import sys
 import time
+import warnings
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 NATS_CONFIG = """\
 listen: 127.0.0.1:{port}
@@ -19,6 +22,16 @@ jetstream {{
 {sync}}}
 max_payload: 8MB
 """
+
+
+def _pgserver() -> ModuleType:
+    """pgserver, imported without the RuntimeDirWarning it triggers at import where XDG_RUNTIME_DIR is unset
+    (it computes a runtime path we never use)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+        import pgserver
+        import pgserver.postgres_server
+    return pgserver
 
 
 def free_port() -> int:
@@ -57,11 +70,13 @@ def start_nats(
     max_file_store: str = "4GB",
     log_file: Path | None = None,
     sync_always: bool = True,
+    preexec_fn: Callable[[], None] | None = None,
 ) -> tuple[subprocess.Popen[bytes], str, int]:
     """Start nats-server with JetStream; returns (process, client URL, monitoring port).
 
     `sync_always` fsyncs every write (the guide's production setting: the default interval lost acknowledged
-    writes in Jepsen's 2025 tests); throwaway test servers turn it off for speed.
+    writes in Jepsen's 2025 tests); throwaway test servers turn it off for speed. The server runs in its own
+    session: a Ctrl-C in the terminal must reach only the supervisor, which stops the services before NATS.
     """
     data_dir.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
@@ -77,19 +92,28 @@ def start_nats(
         )
     )
     out = open(log_file, "ab") if log_file else subprocess.DEVNULL
-    proc = subprocess.Popen([nats_server_binary(), "-c", str(conf)], stdout=out, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [nats_server_binary(), "-c", str(conf)],
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        preexec_fn=preexec_fn,
+    )
     wait_for_port(port, proc=proc)
     return proc, f"nats://127.0.0.1:{port}", monitor_port
 
 
-def start_postgres(data_dir: Path) -> str:
+def start_postgres(data_dir: Path, *, restart: bool = False) -> str:
     """Start (or reuse) a pgserver cluster in data_dir with pgvector; returns a Unix-socket URL.
 
     The server outlives this process on purpose: `tracker down` stops it with `stop_postgres`.
+    `restart` forgets pgserver's handle from an earlier start, so a server that died is started again.
     """
-    import pgserver  # local import: only the embedded mode needs it
+    pgserver = _pgserver()  # only the embedded mode needs it
 
     data_dir.mkdir(parents=True, exist_ok=True)
+    if restart:
+        pgserver.postgres_server.PostgresServer._instances.pop(data_dir.expanduser().resolve(), None)
     server = pgserver.get_server(data_dir, cleanup_mode=None)
     server.psql("CREATE EXTENSION IF NOT EXISTS vector;")
     return server.get_uri()
@@ -98,7 +122,7 @@ def start_postgres(data_dir: Path) -> str:
 def stop_postgres(data_dir: Path) -> None:
     import os
 
-    from pgserver import pg_ctl
+    pg_ctl = _pgserver().pg_ctl
 
     if (data_dir / "postmaster.pid").exists():
         # pgserver runs the cluster as a `pgserver` system user when we are root.

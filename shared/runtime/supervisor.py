@@ -1,8 +1,10 @@
 """`tracker up`: embedded infrastructure plus the five services as supervised child processes.
 
-Children are restarted when they crash (with backoff); their output is merged into one log, each line
-prefixed with the service name. SIGTERM/SIGINT stops the services first (they drain), then NATS and
-PostgreSQL if this run started them. The data directory is kept.
+Children are restarted when they crash (with backoff), the embedded nats-server and PostgreSQL too; their
+output is merged into one log, each line prefixed with the service name. SIGTERM/SIGINT stops the services
+first (they drain), then NATS and PostgreSQL if this run started them. The data directory is kept.
+Services and NATS die with the supervisor (PR_SET_PDEATHSIG); what they are, and PostgreSQL's directory,
+are recorded in the runtime state from the start, so `tracker down` can stop leftovers of a killed run.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import contextlib
 import os
 import signal
 import socket
+import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -21,6 +24,7 @@ from typing import TextIO
 import httpx
 
 from shared.db import migrate
+from shared.runtime.lifetimes import die_with, postgres_pid, restart_delay
 from shared.runtime.servers import free_port, start_nats, start_postgres, stop_postgres
 from shared.runtime.state import api_token, clear_state, write_state
 from shared.settings import Settings
@@ -31,7 +35,10 @@ STOP_TIMEOUT_S = 25.0
 
 
 def port_or_free(preferred: int) -> int:
+    """`preferred` unless something listens there. SO_REUSEADDR as the servers set it: a port left in
+    TIME_WAIT by the previous run is free for them, so a quick `down`/`up` keeps the same address."""
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", preferred))
         except OSError:
@@ -56,8 +63,10 @@ class Supervisor:
         self.settings, self.data_dir, self.log, self.demo = settings, data_dir, log, demo
         self.children: list[Child] = []
         self._stopping = asyncio.Event()
-        self._nats_proc = None
+        self._nats_proc: subprocess.Popen[bytes] | None = None
+        self._nats_port = 0
         self._pg_dir: Path | None = None
+        self._urls = ("", "")
 
     def say(self, name: str, line: str) -> None:
         self.log.write(f"{time.strftime('%H:%M:%S')} {name:>9} | {line}\n")
@@ -71,13 +80,57 @@ class Supervisor:
             database_url = start_postgres(self._pg_dir)
             self.say("postgres", f"embedded PostgreSQL + pgvector at {self._pg_dir}")
         if not nats_url:
-            self._nats_proc, nats_url, monitor = start_nats(
-                self.data_dir / "nats", port=port_or_free(4222), log_file=self.data_dir / "nats.log"
-            )
-            self.say("nats", f"embedded NATS JetStream at {nats_url} (monitor :{monitor})")
+            self._nats_port = port_or_free(4222)
+            nats_url = self._start_nats()
+        self._urls = (database_url, nats_url)
+        self._write_state()  # from here on, `tracker down` can clean up after a killed supervisor
         applied = migrate.apply(database_url)
         self.say("migrate", f"{len(applied)} migration(s) applied" if applied else "schema up to date")
         return database_url, nats_url
+
+    def _start_nats(self) -> str:
+        self._nats_proc, nats_url, monitor = start_nats(
+            self.data_dir / "nats",
+            port=self._nats_port,
+            log_file=self.data_dir / "nats.log",
+            preexec_fn=die_with(os.getpid()),
+        )
+        self.say("nats", f"embedded NATS JetStream at {nats_url} (monitor :{monitor}, pid {self._nats_proc.pid})")
+        return nats_url
+
+    async def _watch_infrastructure(self) -> None:
+        """Restart the embedded nats-server or PostgreSQL when it dies; services reconnect by themselves."""
+        restarts = {"nats": 0, "postgres": 0}
+        started = {"nats": time.monotonic(), "postgres": time.monotonic()}
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), timeout=1.0)
+            if self._stopping.is_set():
+                return
+            down = []
+            if self._nats_proc is not None and self._nats_proc.poll() is not None:
+                down.append(("nats", f"exited with code {self._nats_proc.returncode}"))
+            if self._pg_dir is not None and postgres_pid(self._pg_dir) is None:
+                down.append(("postgres", "is not running"))
+            for name, why in down:
+                delay = restart_delay(restarts[name], time.monotonic() - started[name])
+                restarts[name] += 1
+                self.say(name, f"{why}; restarting in {delay:.0f}s (restart #{restarts[name]})")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), timeout=delay)
+                if self._stopping.is_set():
+                    return
+                try:
+                    if name == "nats":
+                        self._start_nats()  # in this thread: the death signal is tied to the spawning thread
+                    else:
+                        assert self._pg_dir is not None
+                        await asyncio.to_thread(start_postgres, self._pg_dir, restart=True)
+                        self.say("postgres", "restarted")
+                    started[name] = time.monotonic()
+                except Exception as exc:
+                    self.say(name, f"restart failed: {exc!r}; retrying")
+                self._write_state()
 
     def stop_infrastructure(self) -> None:
         if self._nats_proc is not None:
@@ -134,9 +187,12 @@ class Supervisor:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
             start_new_session=True,  # a Ctrl-C in the terminal reaches only the supervisor, which stops them in order
+            preexec_fn=die_with(os.getpid()),  # and a killed supervisor takes them with it
         )
         child.started_at = time.monotonic()
         child.pump = asyncio.create_task(self._pump(child))
+        if child.health_url:
+            self._write_state()
 
     async def _pump(self, child: Child) -> None:
         assert child.process and child.process.stdout
@@ -152,8 +208,8 @@ class Supervisor:
                 await child.pump
             if self._stopping.is_set():
                 return
+            delay = restart_delay(child.restarts, time.monotonic() - child.started_at)
             child.restarts += 1
-            delay = min(30.0, 2 ** min(child.restarts, 5)) if time.monotonic() - child.started_at < 60 else 1.0
             self.say(child.name, f"exited with code {code}; restarting in {delay:.0f}s (restart #{child.restarts})")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), timeout=delay)
@@ -196,7 +252,8 @@ class Supervisor:
         if child.pump:
             await child.pump
 
-    def _write_state(self, database_url: str, nats_url: str) -> None:
+    def _write_state(self) -> None:
+        database_url, nats_url = self._urls
         write_state(
             self.data_dir,
             {
@@ -204,7 +261,11 @@ class Supervisor:
                 # Only embedded URLs are written down: a configured URL may carry a password.
                 "database_url": database_url if self._pg_dir else None,
                 "nats_url": nats_url if self._nats_proc else None,
-                "services": {c.name: {"health": c.health_url} for c in self.children},
+                "postgres_dir": str(self._pg_dir) if self._pg_dir else None,
+                "nats_pid": self._nats_proc.pid if self._nats_proc else None,
+                "services": {
+                    c.name: {"health": c.health_url, "pid": c.process.pid if c.process else None} for c in self.children
+                },
             },
         )
 
@@ -213,7 +274,7 @@ class Supervisor:
         database_url, nats_url = self.start_infrastructure()
         token = api_token(self.data_dir)
         self.plan(database_url, nats_url, token)
-        self._write_state(database_url, nats_url)
+        self._write_state()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self._stopping.set)
@@ -222,6 +283,7 @@ class Supervisor:
         self.say("tracker", f"API token (Authorization: Bearer …): {token}")
         self.say("tracker", f"dashboard (once built, see README): {gateway}/dashboard/?token=<the token above>")
         watchers = [asyncio.create_task(self._watch(c)) for c in self.children]
+        watchers.append(asyncio.create_task(self._watch_infrastructure()))
         if self.demo:
             watchers.append(asyncio.create_task(self._import_demo()))
         try:

@@ -1,0 +1,77 @@
+"""Child processes that cannot outlive `tracker up`, and finding what a dead supervisor left behind.
+
+Services and nats-server get PR_SET_PDEATHSIG: the kernel sends them SIGTERM when the supervisor dies, even
+by kill -9. PostgreSQL daemonises itself (pg_ctl), so it cannot be tied that way; `tracker down` stops it
+from the data directory the supervisor recorded, together with any other recorded process still alive.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with(parent_pid: int) -> Callable[[], None]:
+    """A `preexec_fn` making the child receive SIGTERM when `parent_pid` (the spawning thread) dies."""
+
+    def preexec() -> None:
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent_pid:  # the parent died before prctl took effect
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return preexec
+
+
+def cmdline(pid: int) -> str:
+    """The process's command line ('' if it is gone or unreadable)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def alive_as(pid: int, marker: str) -> bool:
+    """Alive and still the process we started (its command line holds `marker`), not a reused pid."""
+    return marker in cmdline(pid)
+
+
+def postgres_pid(pg_dir: Path) -> int | None:
+    """The postmaster's pid from postmaster.pid, if that process is alive."""
+    try:
+        pid = int((pg_dir / "postmaster.pid").read_text().splitlines()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass
+    return pid
+
+
+def terminate(pids: list[int], timeout_s: float = 20.0) -> None:
+    """SIGTERM each, wait, then SIGKILL what is left."""
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and any(cmdline(pid) for pid in pids):
+        time.sleep(0.2)
+    for pid in pids:
+        if cmdline(pid):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def restart_delay(restarts: int, uptime_s: float) -> float:
+    """Backoff before restarting a child: doubling up to 30 s while it keeps dying young, else 1 s."""
+    return float(min(30.0, 2 ** min(restarts, 5))) if uptime_s < 60 else 1.0
