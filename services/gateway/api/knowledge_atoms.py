@@ -11,7 +11,7 @@ from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from services.gateway.auth import requires_token
-from services.gateway.knowledge.review import propose, reviewer, set_archived
+from services.gateway.knowledge.review import REVIEW, propose, reviewer, set_archived
 from services.gateway.pagination import decode_cursor, encode_cursor
 from services.gateway.writes import emit_applied
 from shared.contracts.common import AtomType, LinkType
@@ -140,7 +140,7 @@ class AtomsController(Controller):
             "versions": [dict(v) for v in versions],
         }
 
-    @patch("/{atom_id:uuid}", operation_id="editAtom", guards=[requires_token], status_code=202)
+    @patch("/{atom_id:uuid}", operation_id="editAtom", guards=[requires_token], opt=REVIEW, status_code=202)
     async def edit(
         self, request: Request[Any, Any, Any], atom_id: FromPath[UUID], data: JSONBody[AtomEdit]
     ) -> dict[str, Any]:
@@ -158,11 +158,11 @@ class AtomsController(Controller):
         snapshot.update({f: v for f, v in changes.items() if v is not UNSET})
         return await propose(request, "atom", atom_id, snapshot, data.reason)
 
-    @post("/{atom_id:uuid}/archive", operation_id="archiveAtom", guards=[requires_token], status_code=202)
+    @post("/{atom_id:uuid}/archive", operation_id="archiveAtom", guards=[requires_token], opt=REVIEW, status_code=202)
     async def archive(self, request: Request[Any, Any, Any], atom_id: FromPath[UUID]) -> dict[str, Any]:
         return await set_archived(request, "atom", atom_id, True)
 
-    @post("/{atom_id:uuid}/restore", operation_id="restoreAtom", guards=[requires_token], status_code=202)
+    @post("/{atom_id:uuid}/restore", operation_id="restoreAtom", guards=[requires_token], opt=REVIEW, status_code=202)
     async def restore(self, request: Request[Any, Any, Any], atom_id: FromPath[UUID]) -> dict[str, Any]:
         return await set_archived(request, "atom", atom_id, False)
 
@@ -174,7 +174,7 @@ class AtomsController(Controller):
             raise NotFoundException(f"no atom {atom_id}")
         return await links_of(pool, atom_id)
 
-    @post("/{atom_id:uuid}/links", operation_id="linkAtom", guards=[requires_token], status_code=202)
+    @post("/{atom_id:uuid}/links", operation_id="linkAtom", guards=[requires_token], opt=REVIEW, status_code=202)
     async def link(
         self, request: Request[Any, Any, Any], atom_id: FromPath[UUID], data: JSONBody[LinkRequest]
     ) -> dict[str, Any]:

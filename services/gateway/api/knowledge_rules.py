@@ -146,7 +146,7 @@ class AutoApprovalRulesController(Controller):
             raise NotFoundException(f"no auto-approval rule {rule_id}")
         return await dry_run(pool, row["atom_types"], round(row["min_confidence"], 6), row["schedule_id"])
 
-    @post("/dry-run", operation_id="dryRunAutoApprovalRuleDraft", status_code=200)
+    @post("/dry-run", operation_id="dryRunAutoApprovalRuleDraft", status_code=200, opt={"scope": "read"})
     async def dry_run_draft(self, request: Request[Any, Any, Any], data: JSONBody[RuleCreate]) -> dict[str, Any]:
         """The same count for a rule not saved yet (changes nothing)."""
         pool = request.app.state.pool

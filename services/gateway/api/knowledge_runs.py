@@ -12,7 +12,7 @@ from litestar.exceptions import ClientException, HTTPException, NotFoundExceptio
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from services.gateway.auth import requires_token
-from services.gateway.knowledge.review import reviewer
+from services.gateway.knowledge.review import REVIEW, reviewer
 from services.gateway.writes import emit_applied
 from shared.contracts import uuid7
 from shared.contracts.commands import CancelRun, StartExtraction
@@ -65,7 +65,7 @@ class KnowledgeRunsController(Controller):
     path = "/api/v1/knowledge"
     tags = ["knowledge"]
 
-    @post("/extract", operation_id="startExtraction", guards=[requires_token], status_code=202)
+    @post("/extract", operation_id="startExtraction", guards=[requires_token], opt=REVIEW, status_code=202)
     async def extract(self, request: Request[Any, Any, Any], data: JSONBody[ExtractRequest]) -> dict[str, Any]:
         """Queue an extraction run; the response is the run (pending). Watch it on the `knowledge` topic."""
         state = request.app.state
@@ -142,7 +142,13 @@ class KnowledgeRunsController(Controller):
         )
         return {**dict(row), "in_read_model": dict(produced)}
 
-    @post("/runs/{run_id:uuid}/cancel", operation_id="cancelExtractionRun", guards=[requires_token], status_code=202)
+    @post(
+        "/runs/{run_id:uuid}/cancel",
+        operation_id="cancelExtractionRun",
+        guards=[requires_token],
+        opt=REVIEW,
+        status_code=202,
+    )
     async def cancel(self, request: Request[Any, Any, Any], run_id: FromPath[UUID]) -> dict[str, Any]:
         """Ask the run to stop at its next checkpoint; it goes cancelling, then cancelled. 409 if it has ended."""
         state = request.app.state

@@ -14,6 +14,7 @@ from litestar.params import FromPath, JSONBody
 
 from services.gateway.api.knowledge_runs import queue_run
 from services.gateway.auth import requires_token
+from services.gateway.knowledge.review import REVIEW
 from services.gateway.writes import emit_applied
 from shared.contracts import uuid7
 from shared.contracts.common import AtomType
@@ -164,7 +165,9 @@ class SchedulesController(Controller):
         envelope = (await emit_applied(state, ScheduleDeleted(schedule_id=str(schedule_id)))).envelope
         return {"id": str(schedule_id), "deleted": True, "event_id": envelope.id}
 
-    @post("/{schedule_id:uuid}/run", operation_id="runScheduleNow", guards=[requires_token], status_code=202)
+    @post(
+        "/{schedule_id:uuid}/run", operation_id="runScheduleNow", guards=[requires_token], opt=REVIEW, status_code=202
+    )
     async def run_now(self, request: Request[Any, Any, Any], schedule_id: FromPath[UUID]) -> dict[str, Any]:
         """Queue a run of this schedule now, over its lookback window (its chat filter applies in the stage)."""
         row = await request.app.state.pool.fetchrow(

@@ -12,7 +12,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from services.gateway.api.knowledge_atoms import ATOM_COLUMNS, VERSION_COLUMNS
 from services.gateway.auth import requires_token
-from services.gateway.knowledge.review import ensure_topic_name_free, propose, set_archived
+from services.gateway.knowledge.review import REVIEW, ensure_topic_name_free, propose, set_archived
 from services.gateway.pagination import decode_cursor, encode_cursor
 from services.gateway.projections.knowledge_versions import creates_cycle
 from shared.contracts.common import AtomType
@@ -100,7 +100,7 @@ class TopicsController(Controller):
             "versions": [dict(v) for v in versions],
         }
 
-    @patch("/{topic_id:uuid}", operation_id="editTopic", guards=[requires_token], status_code=202)
+    @patch("/{topic_id:uuid}", operation_id="editTopic", guards=[requires_token], opt=REVIEW, status_code=202)
     async def edit(
         self, request: Request[Any, Any, Any], topic_id: FromPath[UUID], data: JSONBody[TopicEdit]
     ) -> dict[str, Any]:
@@ -126,11 +126,11 @@ class TopicsController(Controller):
                 snapshot[field] = str(value) if isinstance(value, UUID) else value
         return await propose(request, "topic", topic_id, snapshot, data.reason)
 
-    @post("/{topic_id:uuid}/archive", operation_id="archiveTopic", guards=[requires_token], status_code=202)
+    @post("/{topic_id:uuid}/archive", operation_id="archiveTopic", guards=[requires_token], opt=REVIEW, status_code=202)
     async def archive(self, request: Request[Any, Any, Any], topic_id: FromPath[UUID]) -> dict[str, Any]:
         return await set_archived(request, "topic", topic_id, True)
 
-    @post("/{topic_id:uuid}/restore", operation_id="restoreTopic", guards=[requires_token], status_code=202)
+    @post("/{topic_id:uuid}/restore", operation_id="restoreTopic", guards=[requires_token], opt=REVIEW, status_code=202)
     async def restore(self, request: Request[Any, Any, Any], topic_id: FromPath[UUID]) -> dict[str, Any]:
         return await set_archived(request, "topic", topic_id, False)
 

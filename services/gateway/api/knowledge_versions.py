@@ -12,7 +12,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from services.gateway.auth import requires_token
 from services.gateway.knowledge.diff import snapshot_diff
-from services.gateway.knowledge.review import review
+from services.gateway.knowledge.review import REVIEW, review
 from services.gateway.projections.knowledge_versions import TABLES
 
 EntityName = Literal["topic", "atom"]
@@ -129,6 +129,7 @@ class VersionsController(Controller):
         "/{entity:str}/{entity_id:uuid}/{version:int}/approve",
         operation_id="approveVersion",
         guards=[requires_token],
+        opt=REVIEW,
         status_code=200,
     )
     async def approve(
@@ -147,6 +148,7 @@ class VersionsController(Controller):
         "/{entity:str}/{entity_id:uuid}/{version:int}/reject",
         operation_id="rejectVersion",
         guards=[requires_token],
+        opt=REVIEW,
         status_code=200,
     )
     async def reject(
@@ -160,12 +162,12 @@ class VersionsController(Controller):
         """Reject a proposed version with a reason (kept in the history). 409 if it is not proposed."""
         return await review(request, _entity(entity), entity_id, version, approve=False, reason=data.reason)
 
-    @post("/bulk-approve", operation_id="bulkApproveVersions", guards=[requires_token], status_code=200)
+    @post("/bulk-approve", operation_id="bulkApproveVersions", guards=[requires_token], opt=REVIEW, status_code=200)
     async def bulk_approve(self, request: Request[Any, Any, Any], data: JSONBody[BulkRequest]) -> dict[str, Any]:
         """Approve each listed version; one result per item (approved, conflict or not_found)."""
         return await _bulk(request, data, approve=True)
 
-    @post("/bulk-reject", operation_id="bulkRejectVersions", guards=[requires_token], status_code=200)
+    @post("/bulk-reject", operation_id="bulkRejectVersions", guards=[requires_token], opt=REVIEW, status_code=200)
     async def bulk_reject(self, request: Request[Any, Any, Any], data: JSONBody[BulkRequest]) -> dict[str, Any]:
         """Reject each listed version with the one reason given (required)."""
         if not data.reason or not data.reason.strip():

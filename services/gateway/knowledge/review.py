@@ -20,6 +20,8 @@ from services.gateway.writes import emit_applied
 from shared.contracts.knowledge import EntityArchived, VersionCreated, VersionReviewed
 
 Entity = str  # "topic" | "atom"
+# Route option for the access layer: reviewing knowledge needs the `review` scope, not `admin`.
+REVIEW = {"scope": "review"}
 
 
 def reviewer(request: Request[Any, Any, Any]) -> str:

@@ -2,6 +2,8 @@
 
 Their rows reference each other (atom_topics → both, versions → their entity, approving writes the entity), so
 they are reset and replayed together; the handlers live in `topics.py`, `atoms.py` and `knowledge_versions.py`.
+Replaying it alone drops the vectors on these rows: replay `embeddings` with it. Replaying `messages` alone
+clears messages.topic_id / extraction_run_id: replay `extraction_runs` and `knowledge` with it (or everything).
 """
 
 from __future__ import annotations
