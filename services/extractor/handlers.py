@@ -59,6 +59,8 @@ def register(stage: Stage, provider: object | None = None) -> None:
             thresholds=thresholds_of(settings),
             batch_size=settings.extraction_batch_size,
             gap_s=settings.extraction_gap_s,
+            secret_key=settings.secret_key,
+            llm_timeout_s=settings.llm_timeout_s,
         )
         initial = await rm.unassigned_counts(pool, datetime.now(UTC) - AUTO_WINDOW) if pool else {}
         stage.state["counters"] = ChatCounters(settings.extraction_message_threshold, initial)

@@ -203,3 +203,12 @@ async def approval_rules(pool: Any, schedule_id: str | None) -> list[Rule]:
     except asyncpg.UndefinedTableError:
         return []
     return [Rule(id=r["id"], atom_types=list(r["atom_types"]), min_confidence=float(r["min_confidence"])) for r in rows]
+
+
+async def project_context(pool: Any) -> tuple[str, dict[str, str]]:
+    """The prompt language and glossary of the most recently updated active project (uk and none by default)."""
+    row = await pool.fetchrow("SELECT language, glossary FROM projects WHERE active ORDER BY updated_at DESC LIMIT 1")
+    if row is None:
+        return "uk", {}
+    glossary = row["glossary"] if isinstance(row["glossary"], dict) else {}
+    return (row["language"] or "uk"), {str(k): str(v) for k, v in glossary.items()}

@@ -16,6 +16,7 @@ from typing import Any
 import msgspec
 
 from services.extractor import read_model as rm
+from services.extractor.llm import LLMExtractor
 from services.extractor.locks import Locks
 from services.extractor.matching import Thresholds
 from services.extractor.model import SourceMessage, Vector
@@ -29,6 +30,8 @@ from shared.contracts.knowledge import (
     MessagesConsumed,
     VersionReviewed,
 )
+from shared.llm.agents import agent_for_role
+from shared.llm.structured import StructuredClient
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -50,6 +53,18 @@ class RunContext(msgspec.Struct, kw_only=True, dict=True):
     thresholds: Thresholds
     batch_size: int
     gap_s: float
+    secret_key: str = ""
+    llm_timeout_s: float = 60.0
+
+
+async def extractor_for(ctx: RunContext, agent_id: str | None) -> tuple[Extractor, StructuredClient | None]:
+    """The LLM extractor when a knowledge_extractor agent has a non-local provider, else the offline one."""
+    agent = await agent_for_role(ctx.pool, "knowledge_extractor", ctx.secret_key, agent_id)
+    if agent is None:
+        return ctx.extractor, None
+    client = StructuredClient(agent, timeout_s=ctx.llm_timeout_s)
+    language, glossary = await rm.project_context(ctx.pool)
+    return LLMExtractor(client, language=language, glossary=glossary), client
 
 
 async def load(
@@ -126,6 +141,12 @@ async def execute(ctx: RunContext, envelope: Envelope, command: StartExtraction)
             ExtractionCompleted(run_id=run_id, status="cancelled", error=f"chat {chat} has a run in progress"),
         )
         return "cancelled"
+    try:
+        extractor, client = await extractor_for(ctx, command.agent_id)
+    except Exception as exc:  # an unusable agent (no model, undecryptable key) fails the run with the reason
+        extractor, client, agent_error = ctx.extractor, None, f"{type(exc).__name__}: {exc}"
+    else:
+        agent_error = None
     await publisher.emit(
         ExtractionStarted(
             run_id=run_id,
@@ -133,7 +154,7 @@ async def execute(ctx: RunContext, envelope: Envelope, command: StartExtraction)
             chat_id=chat,
             message_keys=list(command.message_keys),
             message_count=len(messages),
-            agent=ctx.extractor.name,
+            agent=extractor.name,
             agent_id=command.agent_id,
             schedule_id=command.schedule_id,
         ),
@@ -161,12 +182,14 @@ async def execute(ctx: RunContext, envelope: Envelope, command: StartExtraction)
         )
 
     try:
+        if agent_error:
+            raise RuntimeError(agent_error)
         knowledge = await rm.knowledge(ctx.pool, ctx.provider.model_id)
         plan = await plan_run(
             run_id,
             messages,
             vectors,
-            ctx.extractor,
+            extractor,
             ctx.provider.embed_passages,
             knowledge,
             thresholds=ctx.thresholds,
@@ -187,6 +210,8 @@ async def execute(ctx: RunContext, envelope: Envelope, command: StartExtraction)
     finally:
         if chat:
             await ctx.locks.unlock_chat(chat, run_id)
+        if client is not None:
+            await client.aclose()
     await _complete(
         ctx,
         envelope,
