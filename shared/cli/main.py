@@ -46,6 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:2] == ["eval", "scoring"]:  # its own parser, so `tracker eval scoring --help` shows its options
+        from services.scorer.evaluation import main as eval_scoring
+
+        return eval_scoring(argv[2:])
     args = build_parser().parse_args(argv)
     return int(args.func(args) or 0)
 

@@ -10,7 +10,9 @@ from services.scorer.context import (
     AuthorCache,
     AuthorRecord,
     ChatClock,
+    ChatMemory,
     MessageContext,
+    TtlCache,
     gap_seconds,
     latest_before,
     scoring_input,
@@ -100,3 +102,53 @@ def test_context_cannot_lift_pure_noise_out_of_the_noise_band() -> None:
     best = MessageContext(author_signal_ratio=1.0, is_reply=True, seconds_since_previous=86_400)
     for text in ("ok", "дякую", "+", "😂😂"):
         assert score_message(scoring_input(text, None, best)).classification == "noise"
+
+
+def test_chat_memory_counts_the_burst_before_a_message() -> None:
+    memory = ChatMemory()
+    for seconds in (0, 20, 50, 55):
+        memory.record("-1", f"k{seconds}", f"text {seconds}", T0 + timedelta(seconds=seconds))
+    assert memory.burst("-1", T0 + timedelta(seconds=70)) == 3  # 20, 50 and 55 s are within the minute
+    assert memory.burst("-1", T0 + timedelta(seconds=55)) == 3  # only messages before it count
+    assert memory.burst("-2", T0) == 0
+
+
+def test_chat_memory_counts_repeats_of_a_text_within_the_window_apart_from_the_message_itself() -> None:
+    memory = ChatMemory()
+    memory.record("-1", "a", "Хтось бачив мій зарядник?", T0)
+    memory.record("-1", "b", "хтось  бачив мій зарядник", T0 + timedelta(hours=1))
+    memory.record("-2", "c", "хтось бачив мій зарядник?", T0)
+    later = T0 + timedelta(hours=2)
+    assert memory.repeats("-1", "new", "ХТОСЬ бачив мій зарядник?!", later, window_s=86_400) == 2
+    assert memory.repeats("-1", "new", "хтось бачив мій зарядник?", later, window_s=3_600) == 1
+    assert memory.repeats("-1", "b", "хтось бачив мій зарядник?", later, window_s=86_400) == 1  # not itself
+
+
+def test_author_cache_counts_messages_scored_in_process_until_the_stored_record_returns() -> None:
+    cache = AuthorCache(ttl_s=60)
+    cache.count("u1", signal=True, now=0)
+    cache.count("u1", signal=False, now=1)
+    assert cache.get("u1", now=2) == AuthorRecord(1, 2)
+    cache.put("u2", AuthorRecord(3, 4), now=0)
+    cache.count("u2", signal=True, now=30)
+    assert cache.get("u2", now=31) == AuthorRecord(4, 5)
+    assert cache.get("u2", now=61) is None  # the TTL runs from the stored read, so the database catches up
+
+
+def test_timing_factor_varies_with_the_gap_burst_and_reply() -> None:
+    def temporal(**kwargs: object) -> float:
+        return score_message(scoring_input("the deploy failed again", "en", MessageContext(**kwargs))).factors[
+            "temporal"
+        ]
+
+    values = [temporal(seconds_since_previous=gap) for gap in (1, 10, 60, 600, 7200)]
+    assert values == sorted(values) and len(set(values)) == len(values)
+    assert temporal(seconds_since_previous=60, burst=4) < temporal(seconds_since_previous=60)
+    assert temporal(is_reply=True) > temporal()
+
+
+def test_ttl_cache_expires_values() -> None:
+    cache: TtlCache[frozenset[str]] = TtlCache(ttl_s=10)
+    cache.put("-1", frozenset({"deploy"}), now=0)
+    assert cache.get("-1", now=5) == frozenset({"deploy"})
+    assert cache.get("-1", now=11) is None
