@@ -156,35 +156,62 @@ class AuthorCache:
             self._items.popitem(last=False)
 
 
+class _ChatLog:
+    """One chat's recent messages: in arrival order (bursts) and by repeat key (repeats)."""
+
+    __slots__ = ("by_text", "order")
+
+    def __init__(self) -> None:
+        self.order: deque[tuple[datetime, str, str]] = deque()
+        self.by_text: dict[str, list[tuple[datetime, str]]] = {}
+
+
 class ChatMemory:
     """The latest messages this process has scored per chat: for bursts and repeats the read model cannot see yet.
 
-    Entries are (sent_at, message key, repeat key), newest last, a bounded number per chat.
+    Entries are (sent_at, message key, repeat key), a bounded number per chat; look-ups touch only the
+    messages of the last minute (bursts) or those with the same text (repeats), not the whole window.
     """
 
     def __init__(self, per_chat: int = 200, max_chats: int = 2_000) -> None:
-        self._chats: OrderedDict[str, deque[tuple[datetime, str, str]]] = OrderedDict()
+        self._chats: OrderedDict[str, _ChatLog] = OrderedDict()
         self._per_chat = per_chat
         self._max = max_chats
 
     def burst(self, chat_id: str, sent_at: datetime, window_s: float = BURST_WINDOW_S) -> int:
         """Messages of the chat in the `window_s` seconds before `sent_at`."""
+        log = self._chats.get(chat_id)
+        if log is None:
+            return 0
         since = sent_at - timedelta(seconds=window_s)
-        return sum(1 for when, _, _ in self._chats.get(chat_id, ()) if since <= when < sent_at)
+        count = 0
+        for when, _, _ in reversed(log.order):  # newest first; chats arrive nearly in time order
+            if when < since:
+                break
+            count += when < sent_at
+        return count
 
     def repeats(self, chat_id: str, key: str, text: str, sent_at: datetime, window_s: float) -> int:
         """Earlier messages of the chat (other than `key`) with the same text within `window_s` seconds."""
-        wanted = repeat_key(text)
+        log = self._chats.get(chat_id)
+        if log is None:
+            return 0
         since = sent_at - timedelta(seconds=window_s)
-        return sum(
-            1 for when, k, rk in self._chats.get(chat_id, ()) if rk == wanted and k != key and since <= when < sent_at
-        )
+        return sum(1 for when, k in log.by_text.get(repeat_key(text), ()) if k != key and since <= when < sent_at)
 
     def record(self, chat_id: str, key: str, text: str, sent_at: datetime) -> None:
-        entries = self._chats.get(chat_id)
-        if entries is None:
-            entries = self._chats[chat_id] = deque(maxlen=self._per_chat)
-        entries.append((sent_at, key, repeat_key(text)))
+        log = self._chats.get(chat_id)
+        if log is None:
+            log = self._chats[chat_id] = _ChatLog()
+        rk = repeat_key(text)
+        log.order.append((sent_at, key, rk))
+        log.by_text.setdefault(rk, []).append((sent_at, key))
+        if len(log.order) > self._per_chat:
+            _, old_key, old_rk = log.order.popleft()
+            same = log.by_text[old_rk]
+            same[:] = [e for e in same if e[1] != old_key]
+            if not same:
+                del log.by_text[old_rk]
         self._chats.move_to_end(chat_id)
         while len(self._chats) > self._max:
             self._chats.popitem(last=False)
