@@ -10,6 +10,16 @@ from litestar import Controller, Request, get, patch, post
 from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
+from services.gateway.api.knowledge_responses import (
+    ArchiveResult,
+    AtomDetail,
+    AtomLinks,
+    AtomPage,
+    LinkCreated,
+    Version,
+    VersionProposed,
+    shaped,
+)
 from services.gateway.auth import requires_token
 from services.gateway.knowledge.review import REVIEW, propose, reviewer, set_archived
 from services.gateway.pagination import decode_cursor, encode_cursor
@@ -46,10 +56,6 @@ class LinkRequest(msgspec.Struct, forbid_unknown_fields=True):
     strength: Annotated[float, msgspec.Meta(ge=0, le=1)] = 1.0
 
 
-def atom_json(row: Any) -> dict[str, Any]:
-    return dict(row)
-
-
 class AtomsController(Controller):
     path = "/api/v1/knowledge/atoms"
     tags = ["knowledge"]
@@ -68,7 +74,7 @@ class AtomsController(Controller):
         max_confidence: Annotated[float | None, QueryParameter(ge=0, le=1)] = None,
         cursor: FromQuery[str | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
-    ) -> dict[str, Any]:
+    ) -> AtomPage:
         """Newest first, with the topics of each atom."""
         if min_confidence is not None and max_confidence is not None and min_confidence > max_confidence:
             raise ClientException(
@@ -111,10 +117,10 @@ class AtomsController(Controller):
         )
         page = rows[:limit]
         next_cursor = encode_cursor(page[-1]["created_at"], str(page[-1]["id"])) if len(rows) > limit else None
-        return {"items": [atom_json(r) for r in page], "next_cursor": next_cursor}
+        return shaped({"items": [dict(r) for r in page], "next_cursor": next_cursor}, AtomPage)
 
     @get("/{atom_id:uuid}", operation_id="getAtom")
-    async def detail(self, request: Request[Any, Any, Any], atom_id: FromPath[UUID]) -> dict[str, Any]:
+    async def detail(self, request: Request[Any, Any, Any], atom_id: FromPath[UUID]) -> AtomDetail:
         """The atom with its topics, links both ways, source messages and version history."""
         pool = request.app.state.pool
         row = await pool.fetchrow(f"SELECT {ATOM_COLUMNS} FROM atoms a WHERE a.id = $1", atom_id)
@@ -132,18 +138,19 @@ class AtomsController(Controller):
             f"SELECT {VERSION_COLUMNS} FROM atom_versions WHERE atom_id = $1 ORDER BY version", atom_id
         )
         messages = await pool.fetch(SOURCE_MESSAGES_SQL, row["source_message_keys"])
-        return {
-            **atom_json(row),
+        body = {
+            **dict(row),
             "topics": [dict(t) for t in topics],
             "links": await links_of(pool, atom_id),
             "source_messages": [dict(m) for m in messages],
             "versions": [dict(v) for v in versions],
         }
+        return shaped(body, AtomDetail)
 
     @patch("/{atom_id:uuid}", operation_id="editAtom", guards=[requires_token], opt=REVIEW, status_code=202)
     async def edit(
         self, request: Request[Any, Any, Any], atom_id: FromPath[UUID], data: JSONBody[AtomEdit]
-    ) -> dict[str, Any]:
+    ) -> VersionProposed:
         """Propose a new version with these changes (the atom itself changes when the version is approved)."""
         row = await request.app.state.pool.fetchrow(
             "SELECT type, title, content, confidence::float8 AS confidence, source_message_keys"
@@ -156,28 +163,28 @@ class AtomsController(Controller):
         snapshot["confidence"] = round(snapshot["confidence"], 6)  # real → float8 would show 0.8999999761
         changes = {f: getattr(data, f) for f in ("type", "title", "content", "confidence")}
         snapshot.update({f: v for f, v in changes.items() if v is not UNSET})
-        return await propose(request, "atom", atom_id, snapshot, data.reason)
+        return shaped(await propose(request, "atom", atom_id, snapshot, data.reason), VersionProposed)
 
     @post("/{atom_id:uuid}/archive", operation_id="archiveAtom", guards=[requires_token], opt=REVIEW, status_code=202)
-    async def archive(self, request: Request[Any, Any, Any], atom_id: FromPath[UUID]) -> dict[str, Any]:
-        return await set_archived(request, "atom", atom_id, True)
+    async def archive(self, request: Request[Any, Any, Any], atom_id: FromPath[UUID]) -> ArchiveResult:
+        return shaped(await set_archived(request, "atom", atom_id, True), ArchiveResult)
 
     @post("/{atom_id:uuid}/restore", operation_id="restoreAtom", guards=[requires_token], opt=REVIEW, status_code=202)
-    async def restore(self, request: Request[Any, Any, Any], atom_id: FromPath[UUID]) -> dict[str, Any]:
-        return await set_archived(request, "atom", atom_id, False)
+    async def restore(self, request: Request[Any, Any, Any], atom_id: FromPath[UUID]) -> ArchiveResult:
+        return shaped(await set_archived(request, "atom", atom_id, False), ArchiveResult)
 
     @get("/{atom_id:uuid}/links", operation_id="listAtomLinks")
-    async def links(self, request: Request[Any, Any, Any], atom_id: FromPath[UUID]) -> dict[str, Any]:
+    async def links(self, request: Request[Any, Any, Any], atom_id: FromPath[UUID]) -> AtomLinks:
         """Links from this atom (outgoing) and to it (incoming), with the other atom's type and title."""
         pool = request.app.state.pool
         if await pool.fetchval("SELECT 1 FROM atoms WHERE id = $1", atom_id) is None:
             raise NotFoundException(f"no atom {atom_id}")
-        return await links_of(pool, atom_id)
+        return shaped(await links_of(pool, atom_id), AtomLinks)
 
     @post("/{atom_id:uuid}/links", operation_id="linkAtom", guards=[requires_token], opt=REVIEW, status_code=202)
     async def link(
         self, request: Request[Any, Any, Any], atom_id: FromPath[UUID], data: JSONBody[LinkRequest]
-    ) -> dict[str, Any]:
+    ) -> LinkCreated:
         """Link this atom to another (e.g. a solution `solves` a problem)."""
         state = request.app.state
         if data.target_atom_id == atom_id:
@@ -191,23 +198,23 @@ class AtomsController(Controller):
             raise ClientException(detail=f"no atom {data.target_atom_id}", extra=[{"field": "target_atom_id"}])
         link = AtomLink(target_atom_id=str(data.target_atom_id), link_type=data.link_type, strength=data.strength)
         envelope = (await emit_applied(state, AtomLinked(atom_id=str(atom_id), links=[link]))).envelope
-        return {
-            "atom_id": str(atom_id),
-            "target_atom_id": str(data.target_atom_id),
-            "link_type": data.link_type,
-            "strength": data.strength,
-            "by": reviewer(request),
-            "event_id": envelope.id,
-        }
+        return LinkCreated(
+            atom_id=atom_id,
+            target_atom_id=data.target_atom_id,
+            link_type=data.link_type,
+            strength=data.strength,
+            by=reviewer(request),
+            event_id=envelope.id,
+        )
 
     @get("/{atom_id:uuid}/versions", operation_id="listAtomVersions")
-    async def versions(self, request: Request[Any, Any, Any], atom_id: FromPath[UUID]) -> list[dict[str, Any]]:
+    async def versions(self, request: Request[Any, Any, Any], atom_id: FromPath[UUID]) -> list[Version]:
         rows = await request.app.state.pool.fetch(
             f"SELECT {VERSION_COLUMNS} FROM atom_versions WHERE atom_id = $1 ORDER BY version", atom_id
         )
         if not rows and await request.app.state.pool.fetchval("SELECT 1 FROM atoms WHERE id = $1", atom_id) is None:
             raise NotFoundException(f"no atom {atom_id}")
-        return [dict(r) for r in rows]
+        return shaped([dict(r) for r in rows], list[Version])
 
 
 async def links_of(pool: Any, atom_id: UUID) -> dict[str, list[dict[str, Any]]]:

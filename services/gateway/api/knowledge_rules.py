@@ -10,6 +10,7 @@ from litestar import Controller, Request, delete, get, patch, post
 from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from services.gateway.api.knowledge_responses import Deleted, DryRun, Rule, RuleChanged, shaped
 from services.gateway.auth import requires_token
 from services.gateway.writes import emit_applied
 from shared.contracts import uuid7
@@ -58,12 +59,12 @@ async def _check_schedule(pool: Any, schedule_id: Any) -> None:
         raise ClientException(detail=f"no schedule {schedule_id}", extra=[{"field": "schedule_id"}])
 
 
-async def dry_run(pool: Any, atom_types: list[str], min_confidence: float, schedule_id: Any) -> dict[str, Any]:
+async def dry_run(pool: Any, atom_types: list[str], min_confidence: float, schedule_id: Any) -> DryRun:
     rows = await pool.fetch(_DRY_RUN_SQL, list(dict.fromkeys(atom_types)), min_confidence, schedule_id)
     by_type: dict[str, int] = {}
     for r in rows:
         by_type[r["type"]] = by_type.get(r["type"], 0) + 1
-    return {"count": len(rows), "by_type": by_type, "sample": [dict(r) for r in rows[:SAMPLE]]}
+    return shaped({"count": len(rows), "by_type": by_type, "sample": [dict(r) for r in rows[:SAMPLE]]}, DryRun)
 
 
 async def _publish(request: Request[Any, Any, Any], rule_id: str, fields: dict[str, Any], event_type: str) -> Any:
@@ -79,38 +80,36 @@ class AutoApprovalRulesController(Controller):
     tags = ["knowledge"]
 
     @get("/", operation_id="listAutoApprovalRules")
-    async def list_rules(
-        self, request: Request[Any, Any, Any], schedule: FromQuery[UUID | None] = None
-    ) -> list[dict[str, Any]]:
+    async def list_rules(self, request: Request[Any, Any, Any], schedule: FromQuery[UUID | None] = None) -> list[Rule]:
         """Global rules first, then per schedule."""
         rows = await request.app.state.pool.fetch(
             f"SELECT {_COLUMNS} FROM auto_approval_rules WHERE ($1::uuid IS NULL OR schedule_id = $1)"
             " ORDER BY schedule_id NULLS FIRST, created_at, id",
             schedule,
         )
-        return [dict(r) for r in rows]
+        return shaped([dict(r) for r in rows], list[Rule])
 
     @get("/{rule_id:uuid}", operation_id="getAutoApprovalRule")
-    async def detail(self, request: Request[Any, Any, Any], rule_id: FromPath[UUID]) -> dict[str, Any]:
+    async def detail(self, request: Request[Any, Any, Any], rule_id: FromPath[UUID]) -> Rule:
         row = await request.app.state.pool.fetchrow(
             f"SELECT {_COLUMNS} FROM auto_approval_rules WHERE id = $1", rule_id
         )
         if row is None:
             raise NotFoundException(f"no auto-approval rule {rule_id}")
-        return dict(row)
+        return shaped(dict(row), Rule)
 
     @post("/", operation_id="createAutoApprovalRule", guards=[requires_token], status_code=202)
-    async def create(self, request: Request[Any, Any, Any], data: JSONBody[RuleCreate]) -> dict[str, Any]:
+    async def create(self, request: Request[Any, Any, Any], data: JSONBody[RuleCreate]) -> RuleChanged:
         fields = msgspec.structs.asdict(data)
         await _check_schedule(request.app.state.pool, data.schedule_id)
         rule_id = uuid7()
         envelope = await _publish(request, rule_id, fields, "knowledge.auto_approval_rule_created")
-        return {"id": rule_id, **fields, "event_id": envelope.id}
+        return shaped({"id": rule_id, **fields, "event_id": envelope.id}, RuleChanged)
 
     @patch("/{rule_id:uuid}", operation_id="updateAutoApprovalRule", guards=[requires_token], status_code=202)
     async def update(
         self, request: Request[Any, Any, Any], rule_id: FromPath[UUID], data: JSONBody[RuleUpdate]
-    ) -> dict[str, Any]:
+    ) -> RuleChanged:
         pool = request.app.state.pool
         row = await pool.fetchrow(
             "SELECT schedule_id, atom_types, min_confidence::float8 AS min_confidence, active"
@@ -123,18 +122,18 @@ class AutoApprovalRulesController(Controller):
         fields.update({k: v for k, v in msgspec.structs.asdict(data).items() if v is not UNSET})
         await _check_schedule(pool, fields["schedule_id"])
         envelope = await _publish(request, str(rule_id), fields, "knowledge.auto_approval_rule_updated")
-        return {"id": str(rule_id), **fields, "event_id": envelope.id}
+        return shaped({"id": rule_id, **fields, "event_id": envelope.id}, RuleChanged)
 
     @delete("/{rule_id:uuid}", operation_id="deleteAutoApprovalRule", guards=[requires_token], status_code=202)
-    async def remove(self, request: Request[Any, Any, Any], rule_id: FromPath[UUID]) -> dict[str, Any]:
+    async def remove(self, request: Request[Any, Any, Any], rule_id: FromPath[UUID]) -> Deleted:
         state = request.app.state
         if await state.pool.fetchval("SELECT 1 FROM auto_approval_rules WHERE id = $1", rule_id) is None:
             raise NotFoundException(f"no auto-approval rule {rule_id}")
         envelope = (await emit_applied(state, AutoApprovalRuleDeleted(rule_id=str(rule_id)))).envelope
-        return {"id": str(rule_id), "deleted": True, "event_id": envelope.id}
+        return Deleted(id=rule_id, deleted=True, event_id=envelope.id)
 
     @get("/{rule_id:uuid}/dry-run", operation_id="dryRunAutoApprovalRule")
-    async def dry_run_saved(self, request: Request[Any, Any, Any], rule_id: FromPath[UUID]) -> dict[str, Any]:
+    async def dry_run_saved(self, request: Request[Any, Any, Any], rule_id: FromPath[UUID]) -> DryRun:
         """How many currently proposed atom versions this rule would approve (nothing is approved)."""
         pool = request.app.state.pool
         row = await pool.fetchrow(
@@ -147,7 +146,7 @@ class AutoApprovalRulesController(Controller):
         return await dry_run(pool, row["atom_types"], round(row["min_confidence"], 6), row["schedule_id"])
 
     @post("/dry-run", operation_id="dryRunAutoApprovalRuleDraft", status_code=200, opt={"scope": "read"})
-    async def dry_run_draft(self, request: Request[Any, Any, Any], data: JSONBody[RuleCreate]) -> dict[str, Any]:
+    async def dry_run_draft(self, request: Request[Any, Any, Any], data: JSONBody[RuleCreate]) -> DryRun:
         """The same count for a rule not saved yet (changes nothing)."""
         pool = request.app.state.pool
         await _check_schedule(pool, data.schedule_id)

@@ -11,6 +11,7 @@ from litestar import Controller, Request, get, post
 from litestar.exceptions import ClientException, HTTPException, NotFoundException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
+from services.gateway.api.knowledge_responses import Run, RunCancelling, RunDetail, RunQueued, shaped
 from services.gateway.auth import requires_token
 from services.gateway.knowledge.review import REVIEW, reviewer
 from services.gateway.writes import emit_applied
@@ -66,7 +67,7 @@ class KnowledgeRunsController(Controller):
     tags = ["knowledge"]
 
     @post("/extract", operation_id="startExtraction", guards=[requires_token], opt=REVIEW, status_code=202)
-    async def extract(self, request: Request[Any, Any, Any], data: JSONBody[ExtractRequest]) -> dict[str, Any]:
+    async def extract(self, request: Request[Any, Any, Any], data: JSONBody[ExtractRequest]) -> RunQueued:
         """Queue an extraction run; the response is the run (pending). Watch it on the `knowledge` topic."""
         state = request.app.state
         keys, start, end = validate_extract(data, datetime.now(UTC))
@@ -88,7 +89,7 @@ class KnowledgeRunsController(Controller):
             "SELECT 1 FROM agents WHERE id = $1 AND role = 'knowledge_extractor'", data.agent_id
         ):
             raise _bad("agent_id", f"no knowledge_extractor agent {data.agent_id}")
-        return await queue_run(
+        queued = await queue_run(
             request,
             trigger="manual",
             message_keys=keys,
@@ -97,6 +98,7 @@ class KnowledgeRunsController(Controller):
             period_end=end,
             agent_id=str(data.agent_id) if data.agent_id else None,
         )
+        return shaped(queued, RunQueued)
 
     @get("/runs", operation_id="listExtractionRuns")
     async def list_runs(
@@ -106,7 +108,7 @@ class KnowledgeRunsController(Controller):
         chat: FromQuery[str | None] = None,
         schedule: FromQuery[UUID | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
-    ) -> list[dict[str, Any]]:
+    ) -> list[Run]:
         """Newest first."""
         rows = await request.app.state.pool.fetch(
             f"""
@@ -120,10 +122,10 @@ class KnowledgeRunsController(Controller):
             schedule,
             limit,
         )
-        return [dict(r) for r in rows]
+        return shaped([dict(r) for r in rows], list[Run])
 
     @get("/runs/{run_id:uuid}", operation_id="getExtractionRun")
-    async def detail(self, request: Request[Any, Any, Any], run_id: FromPath[UUID]) -> dict[str, Any]:
+    async def detail(self, request: Request[Any, Any, Any], run_id: FromPath[UUID]) -> RunDetail:
         """The run with its counters, timings, token usage, and what it left in the knowledge base."""
         pool = request.app.state.pool
         row = await pool.fetchrow(f"SELECT {RUN_COLUMNS} FROM extraction_runs WHERE id = $1", run_id)
@@ -140,7 +142,7 @@ class KnowledgeRunsController(Controller):
             """,
             run_id,
         )
-        return {**dict(row), "in_read_model": dict(produced)}
+        return shaped({**dict(row), "in_read_model": dict(produced)}, RunDetail)
 
     @post(
         "/runs/{run_id:uuid}/cancel",
@@ -149,7 +151,7 @@ class KnowledgeRunsController(Controller):
         opt=REVIEW,
         status_code=202,
     )
-    async def cancel(self, request: Request[Any, Any, Any], run_id: FromPath[UUID]) -> dict[str, Any]:
+    async def cancel(self, request: Request[Any, Any, Any], run_id: FromPath[UUID]) -> RunCancelling:
         """Ask the run to stop at its next checkpoint; it goes cancelling, then cancelled. 409 if it has ended."""
         state = request.app.state
         who = reviewer(request)
@@ -162,7 +164,7 @@ class KnowledgeRunsController(Controller):
             written = await emit_applied(state, ExtractionCancelling(run_id=str(run_id), requested_by=who))
         cancelling = written.envelope
         await state.publisher.emit(CancelRun(run_id=str(run_id)), caused_by=cancelling)
-        return {"id": str(run_id), "status": "cancelling", "requested_by": who, "event_id": cancelling.id}
+        return RunCancelling(id=run_id, status="cancelling", requested_by=who, event_id=cancelling.id)
 
 
 async def queue_run(

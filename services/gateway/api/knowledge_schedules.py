@@ -12,6 +12,16 @@ from litestar import Controller, Request, delete, get, patch, post
 from litestar.exceptions import ClientException, HTTPException, NotFoundException
 from litestar.params import FromPath, JSONBody
 
+from services.gateway.api.knowledge_responses import (
+    Deleted,
+    RunQueued,
+    Schedule,
+    ScheduleDetail,
+    shaped,
+)
+from services.gateway.api.knowledge_responses import (
+    ScheduleChanged as ScheduleChangedResult,
+)
 from services.gateway.api.knowledge_runs import queue_run
 from services.gateway.auth import requires_token
 from services.gateway.knowledge.review import REVIEW
@@ -99,13 +109,13 @@ class SchedulesController(Controller):
     tags = ["knowledge"]
 
     @get("/", operation_id="listSchedules")
-    async def list_schedules(self, request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
+    async def list_schedules(self, request: Request[Any, Any, Any]) -> list[Schedule]:
         rows = await request.app.state.pool.fetch(f"SELECT {_COLUMNS} FROM scheduled_extractions ORDER BY name")
         now = datetime.now(UTC)
-        return [_schedule_json(r, now) for r in rows]
+        return shaped([_schedule_json(r, now) for r in rows], list[Schedule])
 
     @get("/{schedule_id:uuid}", operation_id="getSchedule")
-    async def detail(self, request: Request[Any, Any, Any], schedule_id: FromPath[UUID]) -> dict[str, Any]:
+    async def detail(self, request: Request[Any, Any, Any], schedule_id: FromPath[UUID]) -> ScheduleDetail:
         """The schedule, its next due time, its auto-approval rules and its latest runs."""
         pool = request.app.state.pool
         row = await pool.fetchrow(f"SELECT {_COLUMNS} FROM scheduled_extractions WHERE id = $1", schedule_id)
@@ -121,24 +131,25 @@ class SchedulesController(Controller):
             " WHERE schedule_id = $1 ORDER BY created_at DESC LIMIT 10",
             schedule_id,
         )
-        return {
+        body = {
             **_schedule_json(row, datetime.now(UTC)),
             "rules": [dict(r) for r in rules],
             "recent_runs": [dict(r) for r in runs],
         }
+        return shaped(body, ScheduleDetail)
 
     @post("/", operation_id="createSchedule", guards=[requires_token], status_code=202)
-    async def create(self, request: Request[Any, Any, Any], data: JSONBody[ScheduleCreate]) -> dict[str, Any]:
+    async def create(self, request: Request[Any, Any, Any], data: JSONBody[ScheduleCreate]) -> ScheduleChangedResult:
         fields = msgspec.structs.asdict(data)
         await _validated(request, fields, None)
         schedule_id = uuid7()
         envelope = await _publish(request, schedule_id, fields, "knowledge.schedule_created")
-        return {"id": schedule_id, **fields, "event_id": envelope.id}
+        return shaped({"id": schedule_id, **fields, "event_id": envelope.id}, ScheduleChangedResult)
 
     @patch("/{schedule_id:uuid}", operation_id="updateSchedule", guards=[requires_token], status_code=202)
     async def update(
         self, request: Request[Any, Any, Any], schedule_id: FromPath[UUID], data: JSONBody[ScheduleUpdate]
-    ) -> dict[str, Any]:
+    ) -> ScheduleChangedResult:
         row = await request.app.state.pool.fetchrow(
             "SELECT name, cron, agent_id, chats, min_score, lookback_hours, auto_approve,"
             " confidence_threshold::float8 AS confidence_threshold, allowed_atom_types, active"
@@ -154,21 +165,21 @@ class SchedulesController(Controller):
         fields.update({k: v for k, v in msgspec.structs.asdict(data).items() if v is not UNSET})
         await _validated(request, fields, schedule_id)
         envelope = await _publish(request, str(schedule_id), fields, "knowledge.schedule_updated")
-        return {"id": str(schedule_id), **fields, "event_id": envelope.id}
+        return shaped({"id": schedule_id, **fields, "event_id": envelope.id}, ScheduleChangedResult)
 
     @delete("/{schedule_id:uuid}", operation_id="deleteSchedule", guards=[requires_token], status_code=202)
-    async def remove(self, request: Request[Any, Any, Any], schedule_id: FromPath[UUID]) -> dict[str, Any]:
+    async def remove(self, request: Request[Any, Any, Any], schedule_id: FromPath[UUID]) -> Deleted:
         """Delete the schedule (and its auto-approval rules); its past runs stay."""
         state = request.app.state
         if await state.pool.fetchval("SELECT 1 FROM scheduled_extractions WHERE id = $1", schedule_id) is None:
             raise NotFoundException(f"no schedule {schedule_id}")
         envelope = (await emit_applied(state, ScheduleDeleted(schedule_id=str(schedule_id)))).envelope
-        return {"id": str(schedule_id), "deleted": True, "event_id": envelope.id}
+        return Deleted(id=schedule_id, deleted=True, event_id=envelope.id)
 
     @post(
         "/{schedule_id:uuid}/run", operation_id="runScheduleNow", guards=[requires_token], opt=REVIEW, status_code=202
     )
-    async def run_now(self, request: Request[Any, Any, Any], schedule_id: FromPath[UUID]) -> dict[str, Any]:
+    async def run_now(self, request: Request[Any, Any, Any], schedule_id: FromPath[UUID]) -> RunQueued:
         """Queue a run of this schedule now, over its lookback window (its chat filter applies in the stage)."""
         row = await request.app.state.pool.fetchrow(
             "SELECT name, agent_id, chats, lookback_hours FROM scheduled_extractions WHERE id = $1", schedule_id
@@ -176,7 +187,7 @@ class SchedulesController(Controller):
         if row is None:
             raise NotFoundException(f"no schedule {schedule_id}")
         now = datetime.now(UTC)
-        return await queue_run(
+        queued = await queue_run(
             request,
             trigger=f"scheduled:{row['name']}",
             message_keys=[],
@@ -186,3 +197,4 @@ class SchedulesController(Controller):
             agent_id=str(row["agent_id"]) if row["agent_id"] else None,
             schedule_id=str(schedule_id),
         )
+        return shaped(queued, RunQueued)

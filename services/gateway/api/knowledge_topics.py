@@ -11,6 +11,17 @@ from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from services.gateway.api.knowledge_atoms import ATOM_COLUMNS, VERSION_COLUMNS
+from services.gateway.api.knowledge_responses import (
+    ArchiveResult,
+    Topic,
+    TopicAtom,
+    TopicDetail,
+    TopicMessagePage,
+    TopicPage,
+    Version,
+    VersionProposed,
+    shaped,
+)
 from services.gateway.auth import requires_token
 from services.gateway.knowledge.review import REVIEW, ensure_topic_name_free, propose, set_archived
 from services.gateway.pagination import decode_cursor, encode_cursor
@@ -52,7 +63,7 @@ class TopicsController(Controller):
         roots: Annotated[bool, QueryParameter(description="only topics without a parent")] = False,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
         offset: Annotated[int, QueryParameter(ge=0)] = 0,
-    ) -> dict[str, Any]:
+    ) -> TopicPage:
         """By name, with counts of (live) atoms, messages and pending versions."""
         rows = await request.app.state.pool.fetch(
             f"""
@@ -69,10 +80,10 @@ class TopicsController(Controller):
             limit + 1,
             offset,
         )
-        return {"items": [dict(r) for r in rows[:limit]], "has_more": len(rows) > limit}
+        return shaped({"items": [dict(r) for r in rows[:limit]], "has_more": len(rows) > limit}, TopicPage)
 
     @get("/{topic_id:uuid}", operation_id="getTopic")
-    async def detail(self, request: Request[Any, Any, Any], topic_id: FromPath[UUID]) -> dict[str, Any]:
+    async def detail(self, request: Request[Any, Any, Any], topic_id: FromPath[UUID]) -> TopicDetail:
         """The topic with its parent, children, atom counts per type and version history."""
         pool = request.app.state.pool
         row = await pool.fetchrow(f"SELECT {_TOPIC_COLUMNS} FROM topics t WHERE t.id = $1", topic_id)
@@ -92,18 +103,19 @@ class TopicsController(Controller):
         versions = await pool.fetch(
             f"SELECT {VERSION_COLUMNS} FROM topic_versions WHERE topic_id = $1 ORDER BY version", topic_id
         )
-        return {
+        body = {
             **dict(row),
             "parent": dict(parent) if parent else None,
             "children": [dict(c) for c in children],
             "atoms_by_type": {r["type"]: r["count"] for r in per_type},
             "versions": [dict(v) for v in versions],
         }
+        return shaped(body, TopicDetail)
 
     @patch("/{topic_id:uuid}", operation_id="editTopic", guards=[requires_token], opt=REVIEW, status_code=202)
     async def edit(
         self, request: Request[Any, Any, Any], topic_id: FromPath[UUID], data: JSONBody[TopicEdit]
-    ) -> dict[str, Any]:
+    ) -> VersionProposed:
         """Propose a new version with these changes (the topic changes when the version is approved)."""
         pool = request.app.state.pool
         row = await pool.fetchrow(
@@ -124,24 +136,24 @@ class TopicsController(Controller):
             value = getattr(data, field)
             if value is not UNSET:
                 snapshot[field] = str(value) if isinstance(value, UUID) else value
-        return await propose(request, "topic", topic_id, snapshot, data.reason)
+        return shaped(await propose(request, "topic", topic_id, snapshot, data.reason), VersionProposed)
 
     @post("/{topic_id:uuid}/archive", operation_id="archiveTopic", guards=[requires_token], opt=REVIEW, status_code=202)
-    async def archive(self, request: Request[Any, Any, Any], topic_id: FromPath[UUID]) -> dict[str, Any]:
-        return await set_archived(request, "topic", topic_id, True)
+    async def archive(self, request: Request[Any, Any, Any], topic_id: FromPath[UUID]) -> ArchiveResult:
+        return shaped(await set_archived(request, "topic", topic_id, True), ArchiveResult)
 
     @post("/{topic_id:uuid}/restore", operation_id="restoreTopic", guards=[requires_token], opt=REVIEW, status_code=202)
-    async def restore(self, request: Request[Any, Any, Any], topic_id: FromPath[UUID]) -> dict[str, Any]:
-        return await set_archived(request, "topic", topic_id, False)
+    async def restore(self, request: Request[Any, Any, Any], topic_id: FromPath[UUID]) -> ArchiveResult:
+        return shaped(await set_archived(request, "topic", topic_id, False), ArchiveResult)
 
     @get("/{topic_id:uuid}/children", operation_id="listTopicChildren")
-    async def children(self, request: Request[Any, Any, Any], topic_id: FromPath[UUID]) -> list[dict[str, Any]]:
+    async def children(self, request: Request[Any, Any, Any], topic_id: FromPath[UUID]) -> list[Topic]:
         pool = request.app.state.pool
         await _require_topic(pool, topic_id)
         rows = await pool.fetch(
             f"SELECT {_TOPIC_COLUMNS} FROM topics t WHERE t.parent_id = $1 ORDER BY lower(t.name)", topic_id
         )
-        return [dict(r) for r in rows]
+        return shaped([dict(r) for r in rows], list[Topic])
 
     @get("/{topic_id:uuid}/atoms", operation_id="listTopicAtoms")
     async def atoms(
@@ -151,7 +163,7 @@ class TopicsController(Controller):
         type: FromQuery[AtomType | None] = None,
         archived: FromQuery[bool] = False,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 200,
-    ) -> list[dict[str, Any]]:
+    ) -> list[TopicAtom]:
         """The topic's atoms, best match first."""
         pool = request.app.state.pool
         await _require_topic(pool, topic_id)
@@ -167,7 +179,7 @@ class TopicsController(Controller):
             type,
             limit,
         )
-        return [dict(r) for r in rows]
+        return shaped([dict(r) for r in rows], list[TopicAtom])
 
     @get("/{topic_id:uuid}/messages", operation_id="listTopicMessages")
     async def messages(
@@ -176,7 +188,7 @@ class TopicsController(Controller):
         topic_id: FromPath[UUID],
         cursor: FromQuery[str | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
-    ) -> dict[str, Any]:
+    ) -> TopicMessagePage:
         """Messages assigned to the topic, newest first (keyset cursor)."""
         pool = request.app.state.pool
         await _require_topic(pool, topic_id)
@@ -196,16 +208,16 @@ class TopicsController(Controller):
         )
         page = rows[:limit]
         next_cursor = encode_cursor(page[-1]["sent_at"], page[-1]["id"]) if len(rows) > limit else None
-        return {"items": [dict(r) for r in page], "next_cursor": next_cursor}
+        return shaped({"items": [dict(r) for r in page], "next_cursor": next_cursor}, TopicMessagePage)
 
     @get("/{topic_id:uuid}/versions", operation_id="listTopicVersions")
-    async def versions(self, request: Request[Any, Any, Any], topic_id: FromPath[UUID]) -> list[dict[str, Any]]:
+    async def versions(self, request: Request[Any, Any, Any], topic_id: FromPath[UUID]) -> list[Version]:
         pool = request.app.state.pool
         await _require_topic(pool, topic_id)
         rows = await pool.fetch(
             f"SELECT {VERSION_COLUMNS} FROM topic_versions WHERE topic_id = $1 ORDER BY version", topic_id
         )
-        return [dict(r) for r in rows]
+        return shaped([dict(r) for r in rows], list[Version])
 
 
 async def _require_topic(pool: Any, topic_id: UUID) -> None:

@@ -10,6 +10,14 @@ from litestar import Controller, Request, get, post
 from litestar.exceptions import ClientException, HTTPException, NotFoundException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
+from services.gateway.api.knowledge_responses import (
+    BulkResult,
+    PendingCount,
+    ReviewResult,
+    VersionDiff,
+    VersionListItem,
+    shaped,
+)
 from services.gateway.auth import requires_token
 from services.gateway.knowledge.diff import snapshot_diff
 from services.gateway.knowledge.review import REVIEW, review
@@ -70,20 +78,20 @@ class VersionsController(Controller):
         ] = None,
         entity_id: FromQuery[UUID | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
-    ) -> list[dict[str, Any]]:
+    ) -> list[VersionListItem]:
         """Versions of both entities, newest first (`state=proposed` is the review queue)."""
         rows = await request.app.state.pool.fetch(_LIST_SQL, entity, version_state, entity_id, limit)
-        return [dict(r) for r in rows]
+        return shaped([dict(r) for r in rows], list[VersionListItem])
 
     @get("/pending-count", operation_id="countPendingVersions")
-    async def pending_count(self, request: Request[Any, Any, Any]) -> dict[str, int]:
+    async def pending_count(self, request: Request[Any, Any, Any]) -> PendingCount:
         row = await request.app.state.pool.fetchrow(
             """
             SELECT (SELECT count(*) FROM topic_versions WHERE state = 'proposed') AS topics,
                    (SELECT count(*) FROM atom_versions WHERE state = 'proposed') AS atoms
             """
         )
-        return {"topics": row["topics"], "atoms": row["atoms"], "total": row["topics"] + row["atoms"]}
+        return PendingCount(topics=row["topics"], atoms=row["atoms"], total=row["topics"] + row["atoms"])
 
     @get("/{entity:str}/{entity_id:uuid}/diff", operation_id="diffVersions")
     async def diff(
@@ -93,7 +101,7 @@ class VersionsController(Controller):
         entity_id: FromPath[UUID],
         from_version: Annotated[int | None, QueryParameter(name="from", ge=1, description="default: to - 1")] = None,
         to_version: Annotated[int | None, QueryParameter(name="to", ge=1, description="default: the latest")] = None,
-    ) -> dict[str, Any]:
+    ) -> VersionDiff:
         """Field-level changes between two versions, and unified diffs of name / title / description / content."""
         t = TABLES[_entity(entity)]
         pool = request.app.state.pool
@@ -115,7 +123,7 @@ class VersionsController(Controller):
             if number not in rows:
                 raise NotFoundException(f"no version {number} of {entity} {entity_id} (query field {field!r})")
         before, after = rows[from_version], rows[to_version]
-        return {
+        body = {
             "entity": entity,
             "entity_id": str(entity_id),
             "from": {"version": from_version, "state": before["state"]},
@@ -124,6 +132,7 @@ class VersionsController(Controller):
                 before["snapshot"], after["snapshot"], from_label=f"v{from_version}", to_label=f"v{to_version}"
             ),
         }
+        return shaped(body, VersionDiff)
 
     @post(
         "/{entity:str}/{entity_id:uuid}/{version:int}/approve",
@@ -139,10 +148,12 @@ class VersionsController(Controller):
         entity_id: FromPath[UUID],
         version: FromPath[int],
         data: JSONBody[ApproveRequest | None] = None,
-    ) -> dict[str, Any]:
+    ) -> ReviewResult:
         """Approve a proposed version: the snapshot is applied to the entity. 409 if it is not proposed."""
         reason = data.reason if data else None
-        return await review(request, _entity(entity), entity_id, version, approve=True, reason=reason)
+        return shaped(
+            await review(request, _entity(entity), entity_id, version, approve=True, reason=reason), ReviewResult
+        )
 
     @post(
         "/{entity:str}/{entity_id:uuid}/{version:int}/reject",
@@ -158,24 +169,25 @@ class VersionsController(Controller):
         entity_id: FromPath[UUID],
         version: FromPath[int],
         data: JSONBody[RejectRequest],
-    ) -> dict[str, Any]:
+    ) -> ReviewResult:
         """Reject a proposed version with a reason (kept in the history). 409 if it is not proposed."""
-        return await review(request, _entity(entity), entity_id, version, approve=False, reason=data.reason)
+        done = await review(request, _entity(entity), entity_id, version, approve=False, reason=data.reason)
+        return shaped(done, ReviewResult)
 
     @post("/bulk-approve", operation_id="bulkApproveVersions", guards=[requires_token], opt=REVIEW, status_code=200)
-    async def bulk_approve(self, request: Request[Any, Any, Any], data: JSONBody[BulkRequest]) -> dict[str, Any]:
+    async def bulk_approve(self, request: Request[Any, Any, Any], data: JSONBody[BulkRequest]) -> BulkResult:
         """Approve each listed version; one result per item (approved, conflict or not_found)."""
         return await _bulk(request, data, approve=True)
 
     @post("/bulk-reject", operation_id="bulkRejectVersions", guards=[requires_token], opt=REVIEW, status_code=200)
-    async def bulk_reject(self, request: Request[Any, Any, Any], data: JSONBody[BulkRequest]) -> dict[str, Any]:
+    async def bulk_reject(self, request: Request[Any, Any, Any], data: JSONBody[BulkRequest]) -> BulkResult:
         """Reject each listed version with the one reason given (required)."""
         if not data.reason or not data.reason.strip():
             raise ClientException(detail="a reason is required to reject", extra=[{"field": "reason"}])
         return await _bulk(request, data, approve=False)
 
 
-async def _bulk(request: Request[Any, Any, Any], data: BulkRequest, *, approve: bool) -> dict[str, Any]:
+async def _bulk(request: Request[Any, Any, Any], data: BulkRequest, *, approve: bool) -> BulkResult:
     results = []
     for item in data.items:
         ref = {"entity": item.entity, "entity_id": str(item.entity_id), "version": item.version}
@@ -187,4 +199,5 @@ async def _bulk(request: Request[Any, Any, Any], data: BulkRequest, *, approve: 
         except HTTPException as exc:
             results.append({**ref, "status": "conflict", "detail": exc.detail})
     done_state = "approved" if approve else "rejected"
-    return {"results": results, "done": sum(r["status"] == done_state for r in results), "total": len(results)}
+    body = {"results": results, "done": sum(r["status"] == done_state for r in results), "total": len(results)}
+    return shaped(body, BulkResult)
