@@ -10,6 +10,7 @@ from litestar import Controller, Request, Response, get
 from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import QueryParameter
 
+from services.gateway.api.knowledge_responses import Digest, shaped
 from services.gateway.knowledge.digest import (
     DigestAtom,
     Link,
@@ -20,7 +21,7 @@ from services.gateway.knowledge.digest import (
 )
 
 DAYS = (7, 14, 30)
-MARKDOWN = "text/markdown; charset=utf-8"
+MARKDOWN = "text/markdown"  # Litestar adds "; charset=utf-8" to text types
 # Candidates: decisions of the window, and every live blocker / problem / question (open ones of any age).
 _ATOMS_SQL = """
 SELECT a.id, a.type, a.title, a.content, a.confidence::float8 AS confidence, a.approved, a.created_at,
@@ -55,13 +56,14 @@ class DigestController(Controller):
     path = "/api/v1/knowledge/digest"
     tags = ["knowledge"]
 
-    @get("/", operation_id="knowledgeDigest", media_type="application/json")
+    @get("/", operation_id="knowledgeDigest")
     async def digest(
         self,
         request: Request[Any, Any, Any],
         days: Annotated[int, QueryParameter(description="7, 14 or 30")] = 7,
         topic: Annotated[UUID | None, QueryParameter(description="only atoms of this topic")] = None,
-    ) -> Response[Any]:
+        limit: Annotated[int, QueryParameter(ge=1, le=500, description="items per list at most")] = 50,
+    ) -> Digest:
         """Decisions of the last `days` by topic, open blockers and problems by age, open questions — each with
         its source messages. `Accept: text/markdown` returns the same as Markdown."""
         if days not in DAYS:
@@ -102,7 +104,8 @@ class DigestController(Controller):
             now=now,
             days=days,
             topic=topic_ref,
+            limit=limit,
         )
         if wants_markdown(request):
-            return Response(render_markdown(result), media_type=MARKDOWN)
-        return Response(digest_json(result))
+            return Response(render_markdown(result), media_type=MARKDOWN)  # type: ignore[return-value]
+        return shaped(digest_json(result), Digest)

@@ -402,3 +402,42 @@ class DryRun(Shape):
     count: int
     by_type: dict[str, int]
     sample: list[DryRunItem]
+
+
+# --- digest --------------------------------------------------------------------------------------------------
+
+
+class DigestSource(Shape):
+    key: str
+    text: str
+    author: str | None
+    sent_at: datetime
+
+
+class DigestItem(Shape):
+    id: UUID
+    type: AtomType
+    title: str
+    content: str
+    confidence: float
+    approved: bool
+    created_at: datetime
+    age_days: int
+    topics: list[TopicRef]
+    source_messages: list[DigestSource]
+
+
+class DecisionGroup(Shape):
+    topic: TopicRef | None  # None: decisions with no topic
+    atoms: list[DigestItem]  # newest first
+
+
+class Digest(Shape):
+    days: int
+    since: datetime
+    generated_at: datetime
+    topic: TopicRef | None
+    decisions: list[DecisionGroup]
+    open_problems: list[DigestItem]  # blockers and problems, oldest first
+    open_questions: list[DigestItem]  # oldest first
+    totals: dict[str, int]  # before the limit: decisions, open_problems, open_questions

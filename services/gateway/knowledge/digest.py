@@ -6,6 +6,7 @@ orders and renders (JSON-ready dicts, or Markdown to paste into a team channel).
 Open means: not archived, and for a blocker/problem no live atom linked to it with `solves` (either direction);
 for a question no live solution or insight linked to it (any link but `contradicts`). Decisions are those
 created within the window; open items are listed whatever their age, oldest first, since age is the point.
+Each list holds at most `limit` items (the totals are kept), so a digest stays pasteable.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ class Digest:
     decisions: list[tuple[str | None, str, list[DigestAtom]]]  # (topic id, topic name, atoms newest first)
     open_problems: list[DigestAtom]
     open_questions: list[DigestAtom]
+    totals: dict[str, int] = field(default_factory=dict)  # before the limit: decisions, open_problems, …
 
 
 def resolved(atom: DigestAtom, links: list[Link]) -> bool:
@@ -82,6 +84,7 @@ def build_digest(
     now: datetime,
     days: int,
     topic: tuple[str, str] | None = None,
+    limit: int = 50,
 ) -> Digest:
     since = now - timedelta(days=days)
     by_topic: dict[tuple[str | None, str], list[DigestAtom]] = defaultdict(list)
@@ -90,7 +93,7 @@ def build_digest(
             key = topic if topic is not None else (atom.topics[0] if atom.topics else (None, NO_TOPIC))
             by_topic[key].append(atom)
     decisions = [
-        (topic_id, name, sorted(group, key=lambda a: a.created_at, reverse=True))
+        (topic_id, name, sorted(group, key=lambda a: a.created_at, reverse=True)[:limit])
         for (topic_id, name), group in sorted(by_topic.items(), key=lambda kv: (kv[0][0] is None, kv[0][1].lower()))
     ]
 
@@ -98,14 +101,21 @@ def build_digest(
         found = [a for a in atoms if a.type in types and not resolved(a, links)]
         return sorted(found, key=lambda a: (a.created_at, a.id))
 
+    problems, questions = still_open(PROBLEM_TYPES), still_open(("question",))
+    totals = {
+        "decisions": sum(len(group) for group in by_topic.values()),
+        "open_problems": len(problems),
+        "open_questions": len(questions),
+    }
     return Digest(
         days=days,
         since=since,
         generated_at=now,
         topic=topic,
         decisions=decisions,
-        open_problems=still_open(PROBLEM_TYPES),
-        open_questions=still_open(("question",)),
+        open_problems=problems[:limit],
+        open_questions=questions[:limit],
+        totals=totals,
     )
 
 
@@ -143,6 +153,7 @@ def digest_json(digest: Digest) -> dict[str, Any]:
         ],
         "open_problems": [_atom_json(a, now) for a in digest.open_problems],
         "open_questions": [_atom_json(a, now) for a in digest.open_questions],
+        "totals": digest.totals,
     }
 
 
@@ -184,6 +195,13 @@ def render_markdown(digest: Digest) -> str:
             lines += _item(atom, f" ({atom.created_at:%Y-%m-%d})")
     lines += ["", "## Open blockers and problems (oldest first)"]
     lines += [line for atom in digest.open_problems for line in _item(atom, _age(atom, now))] or ["None."]
+    lines += _more(digest, "open_problems", len(digest.open_problems))
     lines += ["", "## Open questions (oldest first)"]
     lines += [line for atom in digest.open_questions for line in _item(atom, _age(atom, now))] or ["None."]
+    lines += _more(digest, "open_questions", len(digest.open_questions))
     return "\n".join(lines) + "\n"
+
+
+def _more(digest: Digest, section: str, shown: int) -> list[str]:
+    hidden = digest.totals.get(section, shown) - shown
+    return [f"…and {hidden} more."] if hidden > 0 else []

@@ -33,7 +33,7 @@ async def test_digest_lists_decisions_by_topic_open_problems_and_questions_with_
         assert body["open_problems"][0]["age_days"] == 0
 
         markdown = await api.get("/api/v1/knowledge/digest", params={"days": 14}, headers={"Accept": "text/markdown"})
-        assert markdown.status_code == 200 and markdown.headers["content-type"].startswith("text/markdown")
+        assert markdown.status_code == 200 and markdown.headers["content-type"] == "text/markdown; charset=utf-8"
         text = markdown.text
         assert text.startswith("# Knowledge digest: last 14 days")
         assert f"### {TOPIC}\n- **Деплоїмо лише у вівторок**" in text

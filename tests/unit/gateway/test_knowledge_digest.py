@@ -59,6 +59,9 @@ def test_problems_are_open_until_a_live_atom_solves_them_and_come_oldest_first()
     ]
     digest = build_digest(atoms, links, now=NOW, days=7)
     assert [a.id for a in digest.open_problems] == ["p3", "b1", "p1"]
+    capped = build_digest(atoms, links, now=NOW, days=7, limit=2)
+    assert [a.id for a in capped.open_problems] == ["p3", "b1"] and capped.totals["open_problems"] == 3
+    assert "…and 1 more.\n" in render_markdown(capped)
 
 
 def test_questions_are_answered_by_a_linked_solution_or_insight_but_not_a_contradiction() -> None:
