@@ -187,7 +187,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     report = evaluate(items, model=not args.rules, chat_context=not args.independent, overrides=replay)
-    cv = _cross_validation(args.cv) if args.cv else None
+    try:
+        cv = _cross_validation(args.cv) if args.cv else None
+    except ImportError as exc:  # scikit-learn is a dev dependency: images built with --no-dev lack it
+        print(f"error: --cv needs the dev dependencies (uv sync): {exc}", file=sys.stderr)
+        return 2
     if args.json:
         payload = {
             "accuracy": report.accuracy,
