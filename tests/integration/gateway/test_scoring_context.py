@@ -8,8 +8,11 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from services.scorer.app import build_stage
+from services.scorer.pipeline import Pending, ScoringPipeline
+from services.scorer.scoring import Thresholds
 from shared.contracts import uuid7
 from shared.contracts.knowledge import TopicCreated
+from shared.contracts.noise_filtering import ClassificationOverridden
 from shared.testing.gateway import TOKEN, GatewayHarness
 from shared.testing.running import serving
 
@@ -118,3 +121,46 @@ async def test_an_override_moves_later_similar_messages_of_that_chat_only(harnes
     assert here[2]["content"] > there[2]["content"]
     # An unrelated message of the reviewed chat is untouched.
     assert here[3]["content"] == there[3]["content"]
+
+
+async def test_a_fresh_pipeline_reads_repeats_topics_and_overrides_from_the_read_model(harness: GatewayHarness) -> None:
+    # A restarted scorer knows nothing in process: everything below must come from PostgreSQL.
+    chat, other = "-700", "-701"
+    chatter = "хтось бачив мій зарядник?"
+    seeds = [
+        ingested(chat, 1, T0, text=chatter),
+        ingested(chat, 2, T0 + timedelta(minutes=1), text="звіт для бухгалтерії знову рахує щось дивно"),
+        ingested(chat, 3, T0 + timedelta(minutes=2), text="Міграція 0042 на postgres падає з помилкою lock timeout"),
+    ]
+    async with harness.serve():
+        for message in seeds:
+            await harness.publisher.emit(message)
+        await harness.publisher.emit(
+            TopicCreated(topic_id=uuid7(), name="Міграції", keywords=["міграція"], message_keys=[seeds[2].key])
+        )
+        await harness.publisher.emit(
+            ClassificationOverridden(
+                key=seeds[1].key, classification="signal", overridden_by="qa", overridden_at=T0 + timedelta(minutes=5)
+            )
+        )
+        await wait_until(harness, "SELECT count(*) FROM messages WHERE classification_override IS NOT NULL", 1)
+        await wait_until(harness, "SELECT count(*) FROM topics", 1)
+
+    pipeline = ScoringPipeline(Thresholds(), pool=harness.pool)  # type: ignore[arg-type]
+    later = T0 + timedelta(hours=1)
+    texts = [chatter, "звіт для бухгалтерії сьогодні теж рахує щось дивно", "Що з міграцією на postgres?"]
+    here = await pipeline.score(
+        [
+            Pending(key=f"telegram:{chat}:{10 + i}", chat_id=chat, text=t, sent_at=later, observed_at=later)
+            for i, t in enumerate(texts)
+        ]
+    )
+    elsewhere = await ScoringPipeline(Thresholds(), pool=harness.pool).score(  # type: ignore[arg-type]
+        [
+            Pending(key=f"telegram:{other}:{10 + i}", chat_id=other, text=t, sent_at=later, observed_at=later)
+            for i, t in enumerate(texts)
+        ]
+    )
+    assert here[0].classification == "noise" and here[0].factors.content < elsewhere[0].factors.content  # repeat
+    assert here[1].classification == "signal" and elsewhere[1].classification == "weak_signal"  # override
+    assert here[2].factors.topic > 0.5 and elsewhere[2].factors.topic == 0.5  # the chat's topic keywords
