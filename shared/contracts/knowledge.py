@@ -129,6 +129,8 @@ class TopicCreated(EventData, frozen=True, kw_only=True):
     confidence: float | None = None
     message_keys: list[str] = []
     run_id: str | None = None
+    parent_id: str | None = None
+    created_by: str | None = None  # a person who created it by hand; None: the producer
 
 
 class AtomLink(EventData, frozen=True, kw_only=True):
@@ -153,6 +155,7 @@ class AtomCreated(EventData, frozen=True, kw_only=True):
     links: list[AtomLink] = []
     approved: bool = False
     run_id: str | None = None
+    created_by: str | None = None  # a person who created it by hand; None: the producer
 
 
 class AtomLinked(EventData, frozen=True, kw_only=True):

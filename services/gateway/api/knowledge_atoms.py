@@ -7,7 +7,7 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, get, patch, post
-from litestar.exceptions import ClientException, NotFoundException
+from litestar.exceptions import ClientException, HTTPException, NotFoundException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from services.gateway.api.knowledge_responses import (
@@ -15,17 +15,18 @@ from services.gateway.api.knowledge_responses import (
     AtomDetail,
     AtomLinks,
     AtomPage,
+    BulkArchiveResult,
     LinkCreated,
     Version,
     VersionProposed,
     shaped,
 )
 from services.gateway.auth import requires_token
-from services.gateway.knowledge.review import REVIEW, propose, reviewer, set_archived
+from services.gateway.knowledge.review import REVIEW, bulk_set_archived, propose, reviewer, set_archived
 from services.gateway.pagination import decode_cursor, encode_cursor
 from services.gateway.writes import emit_applied
 from shared.contracts.common import AtomType, LinkType
-from shared.contracts.knowledge import AtomLink, AtomLinked
+from shared.contracts.knowledge import AtomCreated, AtomLink, AtomLinked, AtomTopic, atom_id_for
 
 UNSET = msgspec.UNSET
 ATOM_COLUMNS = """a.id, a.type, a.title, a.content, round(a.confidence::numeric, 3)::float8 AS confidence,
@@ -48,6 +49,19 @@ class AtomEdit(msgspec.Struct, forbid_unknown_fields=True):
     content: Annotated[str, msgspec.Meta(max_length=50_000)] | msgspec.UnsetType = UNSET
     confidence: Annotated[float, msgspec.Meta(ge=0, le=1)] | msgspec.UnsetType = UNSET
     reason: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
+
+
+class AtomCreate(msgspec.Struct, forbid_unknown_fields=True):
+    type: AtomType
+    title: Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"\S")]
+    content: Annotated[str, msgspec.Meta(max_length=50_000)] = ""
+    confidence: Annotated[float, msgspec.Meta(ge=0, le=1)] = 1.0
+    message_keys: Annotated[list[str], msgspec.Meta(max_length=100)] = []
+    topic_ids: Annotated[list[UUID], msgspec.Meta(max_length=5)] = []
+
+
+class BulkIds(msgspec.Struct, forbid_unknown_fields=True):
+    ids: Annotated[list[UUID], msgspec.Meta(min_length=1, max_length=200)]
 
 
 class LinkRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -122,30 +136,48 @@ class AtomsController(Controller):
     @get("/{atom_id:uuid}", operation_id="getAtom")
     async def detail(self, request: Request[Any, Any, Any], atom_id: FromPath[UUID]) -> AtomDetail:
         """The atom with its topics, links both ways, source messages and version history."""
-        pool = request.app.state.pool
-        row = await pool.fetchrow(f"SELECT {ATOM_COLUMNS} FROM atoms a WHERE a.id = $1", atom_id)
-        if row is None:
-            raise NotFoundException(f"no atom {atom_id}")
-        topics = await pool.fetch(
-            """
-            SELECT t.id, t.name, t.active, round(at.similarity::numeric, 3)::float8 AS similarity
-            FROM atom_topics at JOIN topics t ON t.id = at.topic_id WHERE at.atom_id = $1
-            ORDER BY at.similarity DESC NULLS LAST, t.name
-            """,
-            atom_id,
-        )
-        versions = await pool.fetch(
-            f"SELECT {VERSION_COLUMNS} FROM atom_versions WHERE atom_id = $1 ORDER BY version", atom_id
-        )
-        messages = await pool.fetch(SOURCE_MESSAGES_SQL, row["source_message_keys"])
-        body = {
-            **dict(row),
-            "topics": [dict(t) for t in topics],
-            "links": await links_of(pool, atom_id),
-            "source_messages": [dict(m) for m in messages],
-            "versions": [dict(v) for v in versions],
-        }
-        return shaped(body, AtomDetail)
+        return await atom_detail(request.app.state.pool, atom_id)
+
+    @post("/", operation_id="createAtom", guards=[requires_token], opt=REVIEW, status_code=201)
+    async def create(self, request: Request[Any, Any, Any], data: JSONBody[AtomCreate]) -> AtomDetail:
+        """Add an atom by hand (approved: a person wrote it); its id derives from type, title and messages."""
+        state = request.app.state
+        keys = list(dict.fromkeys(data.message_keys))
+        known = {r["key"] for r in await state.pool.fetch("SELECT key FROM messages WHERE key = ANY($1)", keys)}
+        if unknown := [k for k in keys if k not in known]:
+            raise ClientException(
+                detail=f"unknown message keys: {', '.join(unknown[:10])}", extra=[{"field": "message_keys"}]
+            )
+        topic_ids = list(dict.fromkeys(data.topic_ids))
+        found = await state.pool.fetchval("SELECT count(*) FROM topics WHERE id = ANY($1::uuid[])", topic_ids)
+        if found != len(topic_ids):
+            raise ClientException(detail="every topic_id must name an existing topic", extra=[{"field": "topic_ids"}])
+        atom_id = atom_id_for(data.type, data.title, keys)
+        async with state.locks.hold(f"atom:{atom_id}"):
+            if await state.pool.fetchval("SELECT 1 FROM atoms WHERE id = $1", atom_id):
+                raise HTTPException(status_code=409, detail=f"this atom exists already ({atom_id})")
+            event = AtomCreated(
+                atom_id=atom_id,
+                type=data.type,
+                title=" ".join(data.title.split()),
+                content=data.content,
+                confidence=data.confidence,
+                message_keys=keys,
+                topics=[AtomTopic(topic_id=str(t)) for t in topic_ids],
+                approved=True,
+                created_by=reviewer(request),
+            )
+            await emit_applied(state, event)
+        return await atom_detail(state.pool, UUID(atom_id))
+
+    @post("/bulk-archive", operation_id="bulkArchiveAtoms", guards=[requires_token], opt=REVIEW, status_code=200)
+    async def bulk_archive(self, request: Request[Any, Any, Any], data: JSONBody[BulkIds]) -> BulkArchiveResult:
+        """Archive each listed atom; one result per id (archived, conflict or not_found)."""
+        return shaped(await bulk_set_archived(request, "atom", data.ids, True), BulkArchiveResult)
+
+    @post("/bulk-restore", operation_id="bulkRestoreAtoms", guards=[requires_token], opt=REVIEW, status_code=200)
+    async def bulk_restore(self, request: Request[Any, Any, Any], data: JSONBody[BulkIds]) -> BulkArchiveResult:
+        return shaped(await bulk_set_archived(request, "atom", data.ids, False), BulkArchiveResult)
 
     @patch("/{atom_id:uuid}", operation_id="editAtom", guards=[requires_token], opt=REVIEW, status_code=202)
     async def edit(
@@ -236,3 +268,29 @@ async def links_of(pool: Any, atom_id: UUID) -> dict[str, list[dict[str, Any]]]:
         item = dict(r)
         out[item.pop("direction")].append(item)
     return out
+
+
+async def atom_detail(pool: Any, atom_id: UUID) -> AtomDetail:
+    row = await pool.fetchrow(f"SELECT {ATOM_COLUMNS} FROM atoms a WHERE a.id = $1", atom_id)
+    if row is None:
+        raise NotFoundException(f"no atom {atom_id}")
+    topics = await pool.fetch(
+        """
+        SELECT t.id, t.name, t.active, round(at.similarity::numeric, 3)::float8 AS similarity
+        FROM atom_topics at JOIN topics t ON t.id = at.topic_id WHERE at.atom_id = $1
+        ORDER BY at.similarity DESC NULLS LAST, t.name
+        """,
+        atom_id,
+    )
+    versions = await pool.fetch(
+        f"SELECT {VERSION_COLUMNS} FROM atom_versions WHERE atom_id = $1 ORDER BY version", atom_id
+    )
+    messages = await pool.fetch(SOURCE_MESSAGES_SQL, row["source_message_keys"])
+    body = {
+        **dict(row),
+        "topics": [dict(t) for t in topics],
+        "links": await links_of(pool, atom_id),
+        "source_messages": [dict(m) for m in messages],
+        "versions": [dict(v) for v in versions],
+    }
+    return shaped(body, AtomDetail)

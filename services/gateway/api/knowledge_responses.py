@@ -177,6 +177,18 @@ class TopicMessagePage(Shape):
     next_cursor: str | None
 
 
+class BulkArchiveItem(Shape):
+    entity_id: UUID
+    status: Literal["archived", "restored", "conflict", "not_found"]
+    detail: str | None = None
+
+
+class BulkArchiveResult(Shape):
+    results: list[BulkArchiveItem]
+    done: int
+    total: int
+
+
 class ArchiveResult(Shape):
     entity: EntityName
     entity_id: UUID

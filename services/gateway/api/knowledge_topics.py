@@ -7,12 +7,13 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, get, patch, post
-from litestar.exceptions import ClientException, NotFoundException
+from litestar.exceptions import ClientException, HTTPException, NotFoundException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from services.gateway.api.knowledge_atoms import ATOM_COLUMNS, VERSION_COLUMNS
+from services.gateway.api.knowledge_atoms import ATOM_COLUMNS, VERSION_COLUMNS, BulkIds
 from services.gateway.api.knowledge_responses import (
     ArchiveResult,
+    BulkArchiveResult,
     Topic,
     TopicAtom,
     TopicDetail,
@@ -23,10 +24,19 @@ from services.gateway.api.knowledge_responses import (
     shaped,
 )
 from services.gateway.auth import requires_token
-from services.gateway.knowledge.review import REVIEW, ensure_topic_name_free, propose, set_archived
+from services.gateway.knowledge.review import (
+    REVIEW,
+    bulk_set_archived,
+    ensure_topic_name_free,
+    propose,
+    reviewer,
+    set_archived,
+)
 from services.gateway.pagination import decode_cursor, encode_cursor
 from services.gateway.projections.knowledge_versions import creates_cycle
+from services.gateway.writes import emit_applied
 from shared.contracts.common import AtomType
+from shared.contracts.knowledge import TopicCreated, topic_id_for
 
 UNSET = msgspec.UNSET
 _TOPIC_COLUMNS = """t.id, t.name, t.description, t.keywords, t.icon, t.color, t.active, NOT t.active AS archived,
@@ -35,6 +45,15 @@ _TOPIC_COLUMNS = """t.id, t.name, t.description, t.keywords, t.icon, t.color, t.
      WHERE x.topic_id = t.id AND NOT a.archived) AS atom_count,
     (SELECT count(*) FROM messages m WHERE m.topic_id = t.id) AS message_count,
     (SELECT count(*) FROM topic_versions v WHERE v.topic_id = t.id AND v.state = 'proposed') AS pending_versions"""
+
+
+class TopicCreate(msgspec.Struct, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"\S")]
+    description: Annotated[str, msgspec.Meta(max_length=10_000)] = ""
+    keywords: list[Annotated[str, msgspec.Meta(min_length=1, max_length=100)]] = []
+    icon: Annotated[str, msgspec.Meta(max_length=100)] | None = None
+    color: Annotated[str, msgspec.Meta(pattern=r"^#[0-9A-Fa-f]{6}$")] | None = None
+    parent_id: UUID | None = None
 
 
 class TopicEdit(msgspec.Struct, forbid_unknown_fields=True):
@@ -81,6 +100,43 @@ class TopicsController(Controller):
             offset,
         )
         return shaped({"items": [dict(r) for r in rows[:limit]], "has_more": len(rows) > limit}, TopicPage)
+
+    @post("/", operation_id="createTopic", guards=[requires_token], opt=REVIEW, status_code=201)
+    async def create(self, request: Request[Any, Any, Any], data: JSONBody[TopicCreate]) -> Topic:
+        """Add a topic by hand (its id derives from the name); 409 when the name is taken (any case)."""
+        state = request.app.state
+        name = " ".join(data.name.split())
+        topic_id = topic_id_for(name)
+        if data.parent_id is not None and not await state.pool.fetchval(
+            "SELECT 1 FROM topics WHERE id = $1", data.parent_id
+        ):
+            raise ClientException(detail=f"no topic {data.parent_id}", extra=[{"field": "parent_id"}])
+        async with state.locks.hold(f"topic:{topic_id}"):
+            await ensure_topic_name_free(state.pool, name, UUID(topic_id))
+            if await state.pool.fetchval("SELECT 1 FROM topics WHERE id = $1", UUID(topic_id)):
+                raise HTTPException(status_code=409, detail=f"topic {name!r} exists already")
+            event = TopicCreated(
+                topic_id=topic_id,
+                name=name,
+                description=data.description,
+                keywords=data.keywords,
+                icon=data.icon,
+                color=data.color,
+                parent_id=str(data.parent_id) if data.parent_id else None,
+                created_by=reviewer(request),
+            )
+            await emit_applied(state, event)
+        row = await state.pool.fetchrow(f"SELECT {_TOPIC_COLUMNS} FROM topics t WHERE t.id = $1", UUID(topic_id))
+        return shaped(dict(row), Topic)
+
+    @post("/bulk-archive", operation_id="bulkArchiveTopics", guards=[requires_token], opt=REVIEW, status_code=200)
+    async def bulk_archive(self, request: Request[Any, Any, Any], data: JSONBody[BulkIds]) -> BulkArchiveResult:
+        """Archive each listed topic; one result per id (archived, conflict or not_found)."""
+        return shaped(await bulk_set_archived(request, "topic", data.ids, True), BulkArchiveResult)
+
+    @post("/bulk-restore", operation_id="bulkRestoreTopics", guards=[requires_token], opt=REVIEW, status_code=200)
+    async def bulk_restore(self, request: Request[Any, Any, Any], data: JSONBody[BulkIds]) -> BulkArchiveResult:
+        return shaped(await bulk_set_archived(request, "topic", data.ids, False), BulkArchiveResult)
 
     @get("/{topic_id:uuid}", operation_id="getTopic")
     async def detail(self, request: Request[Any, Any, Any], topic_id: FromPath[UUID]) -> TopicDetail:

@@ -140,6 +140,23 @@ async def ensure_topic_name_free(pool: Any, name: str, topic_id: UUID) -> None:
         raise conflict(f"another topic ({taken}) is already named {name!r}")
 
 
+async def bulk_set_archived(
+    request: Request[Any, Any, Any], entity: Entity, ids: list[UUID], archived: bool
+) -> dict[str, Any]:
+    """`set_archived` for each id; one result per id instead of the first failure."""
+    results = []
+    for entity_id in ids:
+        try:
+            await set_archived(request, entity, entity_id, archived)
+            results.append({"entity_id": entity_id, "status": "archived" if archived else "restored"})
+        except NotFoundException as exc:
+            results.append({"entity_id": entity_id, "status": "not_found", "detail": exc.detail})
+        except HTTPException as exc:
+            results.append({"entity_id": entity_id, "status": "conflict", "detail": exc.detail})
+    done = sum(r["status"] in ("archived", "restored") for r in results)
+    return {"results": results, "done": done, "total": len(results)}
+
+
 async def set_archived(
     request: Request[Any, Any, Any], entity: Entity, entity_id: UUID, archived: bool
 ) -> dict[str, Any]:

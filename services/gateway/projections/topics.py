@@ -28,11 +28,14 @@ async def created(conn: asyncpg.Connection, envelope: Envelope, seq: int) -> Non
         return
     color = event.color if event.color and _COLOR.match(event.color) else None
     at = envelope.occurred_at
+    parent = uuid_or_none(event.parent_id)
+    if parent is not None and await conn.fetchval("SELECT 1 FROM topics WHERE id = $1", parent) is None:
+        parent = None
     inserted = await conn.fetchval(
         """
         INSERT INTO topics (id, name, description, keywords, icon, color, source_message_keys, extraction_run_id,
-                            created_at, updated_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+                            created_at, updated_at, parent_id)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)
         ON CONFLICT DO NOTHING
         RETURNING id
         """,
@@ -45,11 +48,17 @@ async def created(conn: asyncpg.Connection, envelope: Envelope, seq: int) -> Non
         event.message_keys,
         uuid_or_none(event.run_id),
         at,
+        parent,
     )
     if inserted is None:
         return
     snapshot = TopicSnapshot(
-        name=name, description=event.description, keywords=event.keywords, icon=event.icon, color=color
+        name=name,
+        description=event.description,
+        keywords=event.keywords,
+        icon=event.icon,
+        color=color,
+        parent_id=str(parent) if parent else None,
     )
     await conn.execute(
         """
@@ -60,7 +69,7 @@ async def created(conn: asyncpg.Connection, envelope: Envelope, seq: int) -> Non
         version_row_id("topic", topic_id, 1),
         topic_id,
         msgspec.to_builtins(snapshot),
-        envelope.producer,
+        event.created_by or envelope.producer,
         at,
         uuid_or_none(event.run_id),
     )

@@ -182,3 +182,45 @@ async def test_mutating_routes_need_the_token(harness: GatewayHarness) -> None:
             ("POST", "/auto-approval-rules"),
         ]:
             assert (await anonymous.request(method, path, json={})).status_code == 401, path
+
+
+async def test_topics_and_atoms_created_by_hand_and_archived_in_bulk(harness: GatewayHarness) -> None:
+    async with harness.serve() as base, client(base) as api:
+        _, ids = await seed_run(harness)
+        created = await api.post(
+            "/topics", json={"name": "  Реліз   2.0 ", "parent_id": ids["topic"], "color": "#AA0000"}
+        )
+        assert created.status_code == 201, created.text
+        topic = created.json()  # read-your-writes: the row as projected
+        assert (topic["name"], topic["parent_id"], topic["atom_count"]) == ("Реліз 2.0", ids["topic"], 0)
+        assert (await api.post("/topics", json={"name": "реліз 2.0"})).status_code == 409
+        orphan = {"name": "X", "parent_id": "00000000-0000-4000-8000-00000000dead"}
+        assert (await api.post("/topics", json=orphan)).status_code == 400
+        (v1,) = (await api.get(f"/topics/{topic['id']}/versions")).json()
+        assert (v1["state"], v1["created_by"], v1["snapshot"]["parent_id"]) == ("approved", "api", ids["topic"])
+
+        body = {"type": "decision", "title": "Реліз у п'ятницю", "message_keys": KEYS[:1], "topic_ids": [topic["id"]]}
+        atom = await api.post("/atoms", json=body)
+        assert atom.status_code == 201, atom.text
+        made = atom.json()
+        assert made["approved"] and [t["id"] for t in made["topics"]] == [topic["id"]]
+        assert [(v["state"], v["created_by"]) for v in made["versions"]] == [("approved", "api")]
+        assert made["source_messages"][0]["key"] == KEYS[0]
+        assert (await api.post("/atoms", json=body)).status_code == 409
+        assert (await api.post("/atoms", json={**body, "message_keys": ["nope"]})).status_code == 400
+        missing_topic = {**body, "topic_ids": ["00000000-0000-4000-8000-00000000dead"]}
+        assert (await api.post("/atoms", json=missing_topic)).status_code == 400
+
+        dead = "00000000-0000-4000-8000-00000000dead"
+        bulk = (await api.post("/atoms/bulk-archive", json={"ids": [ids["problem"], made["id"], dead]})).json()
+        assert [r["status"] for r in bulk["results"]] == ["archived", "archived", "not_found"]
+        again = (await api.post("/atoms/bulk-archive", json={"ids": [ids["problem"]]})).json()
+        assert again["results"][0]["status"] == "conflict" and again["done"] == 0
+        assert {a["id"] for a in (await api.get("/atoms", params={"archived": True})).json()["items"]} == {
+            ids["problem"],
+            made["id"],
+        }
+        topics = (await api.post("/topics/bulk-archive", json={"ids": [topic["id"]]})).json()
+        assert topics["done"] == 1
+        restored = (await api.post("/topics/bulk-restore", json={"ids": [topic["id"], ids["topic"]]})).json()
+        assert [r["status"] for r in restored["results"]] == ["restored", "conflict"]
