@@ -133,8 +133,7 @@ async def completed(conn: asyncpg.Connection, envelope: Envelope, seq: int) -> N
         f"""
         UPDATE extraction_runs SET status = $2, messages_processed = $3, topics_created = $4, atoms_created = $5,
             links_created = $6, versions_created = $7, tokens_used = $8, prompt_tokens = $9,
-            completion_tokens = $10, error = $11, completed_at = $12, updated_at = $12,
-            started_at = coalesce(started_at, $12)
+            completion_tokens = $10, error = $11, completed_at = $12, updated_at = $12
         WHERE id = $1 AND status IN {_OPEN}
         """,
         uuid_or_none(event.run_id),

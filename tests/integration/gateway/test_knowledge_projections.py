@@ -53,9 +53,14 @@ async def test_a_run_builds_topics_atoms_links_versions_and_marks_its_messages(h
         # The same topic again (another run naming it differently cased) changes nothing.
         await publish(harness, [TopicCreated(topic_id=topic_id_for("deploy PIPELINE"), name="deploy PIPELINE")])
         await harness.publisher.emit(ExtractionCompleted(run_id=run_id, status="failed", error="late duplicate"))
-        marker = uuid7()
-        await harness.publisher.emit(ExtractionQueued(run_id=marker, trigger="manual", message_keys=KEYS[:1]))
-        await wait_until(harness, "SELECT 1 FROM extraction_runs WHERE id = $1", marker)
+        # A run the stage refuses before starting it (its chat is busy) ends cancelled, never started.
+        refused = uuid7()
+        await harness.publisher.emit(ExtractionQueued(run_id=refused, trigger="manual", message_keys=KEYS[:1]))
+        await harness.publisher.emit(ExtractionCompleted(run_id=refused, status="cancelled", error="chat busy"))
+        await wait_until(harness, "SELECT 1 FROM extraction_runs WHERE id = $1 AND status = 'cancelled'", refused)
+        assert await harness.pool.fetchval(  # type: ignore[attr-defined]
+            "SELECT started_at IS NULL AND completed_at IS NOT NULL FROM extraction_runs WHERE id = $1", refused
+        )
 
     (topic,) = await _rows(harness, "SELECT * FROM topics")
     assert topic["name"] == TOPIC and str(topic["id"]) == ids["topic"] and topic["color"] == "#3366ff"
