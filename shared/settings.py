@@ -53,6 +53,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     extraction_message_threshold: int = 10  # unassigned signal messages in one chat (24 h) that start a run
     extraction_batch_size: int = 50  # messages per extractor call (whole conversations)
     extraction_gap_s: float = 600.0  # a silence this long ends a conversation
+    # Analysis runs: a proposal this similar to an existing task recommends merge / update_existing; a weaker
+    # one than proposal_reject_below recommends reject.
+    proposal_merge_similarity: float = 0.92
+    proposal_update_similarity: float = 0.80
+    proposal_reject_below: float = 0.5
     llm_timeout_s: float = 60.0  # one LLM call (the SDK retries nothing; the extractor retries once)
     hnsw_ef_search: int = 64  # bench/search.py at 100k: recall@10 0.976, p95 3.7 ms (40: 0.967; 100: 0.985)
     embed_rpc_timeout_s: float = 5.0  # the gateway answers 503 when the embedder does not reply in time
@@ -106,6 +111,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             extraction_message_threshold=int(_env("TT_EXTRACTION_MESSAGE_THRESHOLD", "10")),
             extraction_batch_size=int(_env("TT_EXTRACTION_BATCH_SIZE", "50")),
             extraction_gap_s=float(_env("TT_EXTRACTION_GAP_S", "600")),
+            proposal_merge_similarity=float(_env("TT_PROPOSAL_MERGE_SIMILARITY", "0.92")),
+            proposal_update_similarity=float(_env("TT_PROPOSAL_UPDATE_SIMILARITY", "0.80")),
+            proposal_reject_below=float(_env("TT_PROPOSAL_REJECT_BELOW", "0.5")),
             llm_timeout_s=float(_env("TT_LLM_TIMEOUT_S", "60")),
             hnsw_ef_search=int(_env("TT_HNSW_EF_SEARCH", "64")),
             embed_rpc_timeout_s=float(_env("TT_EMBED_RPC_TIMEOUT_S", "5")),

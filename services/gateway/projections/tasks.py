@@ -56,6 +56,16 @@ async def _update_columns(
     )
 
 
+# A task's vector is the centroid of its messages' embeddings (one model only), so the analysis stage finds
+# the existing task nearest a new proposal (tasks.embedding, HNSW) without an embedding call of its own.
+_EMBED_FROM_MESSAGES = """
+UPDATE tasks t SET (embedding, embedding_model) = (
+    SELECT avg(m.embedding), min(m.embedding_model) FROM messages m
+    WHERE m.key = ANY(t.source_message_keys) AND m.embedding IS NOT NULL
+    HAVING count(DISTINCT m.embedding_model) = 1)
+WHERE t.id = $1
+"""
+
 # --- tasks ---
 
 
@@ -82,6 +92,8 @@ async def task_created(conn: asyncpg.Connection, envelope: Envelope, seq: int) -
         event.atom_ids,
         envelope.occurred_at,
     )
+    if event.source_message_keys:
+        await conn.execute(_EMBED_FROM_MESSAGES, event.task_id)
 
 
 @projection.on("tasks.updated")
@@ -361,3 +373,4 @@ async def proposal_merged(conn: asyncpg.Connection, envelope: Envelope, seq: int
         event.atom_ids,
         envelope.occurred_at,
     )
+    await conn.execute(_EMBED_FROM_MESSAGES, event.task_id)

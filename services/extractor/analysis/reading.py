@@ -1,0 +1,141 @@
+"""What an analysis run reads from the read models: its run, project, agent, messages and similar tasks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from services.extractor.analysis.drafts import ProjectContext
+from services.extractor.analysis.llm import LLMProposer
+from services.extractor.analysis.offline import OfflineProposer
+from services.extractor.model import SourceMessage
+from shared.crypto import SecretBox
+from shared.settings import Settings
+
+DEFAULT_BASE_URLS = {"openai": "https://api.openai.com/v1", "ollama": "http://localhost:11434/v1"}
+
+
+class AgentUnusable(Exception):
+    """The run's agent cannot propose (missing, inactive, no model, key unreadable); the run fails with this."""
+
+
+async def run_status(pool: asyncpg.Pool, run_id: str) -> str | None:
+    return await pool.fetchval("SELECT status FROM analysis_runs WHERE id = $1", run_id)  # type: ignore[no-any-return]
+
+
+async def project(pool: asyncpg.Pool, project_id: str | None) -> ProjectContext | None:
+    if project_id is None:
+        return None
+    row = await pool.fetchrow(
+        "SELECT name, keywords, glossary, components, priority_rules FROM projects WHERE id = $1", project_id
+    )
+    if row is None:
+        return None
+    return ProjectContext(
+        name=row["name"],
+        keywords=list(row["keywords"]),
+        glossary=dict(row["glossary"]),
+        components=list(row["components"]),
+        priority_rules=list(row["priority_rules"]),
+    )
+
+
+async def window(pool: asyncpg.Pool, start: datetime, end: datetime) -> tuple[int, list[SourceMessage]]:
+    """How many messages the window holds, and its signal and weak-signal messages (a person's label wins)."""
+    total = await pool.fetchval("SELECT count(*) FROM messages WHERE sent_at >= $1 AND sent_at < $2", start, end)
+    rows = await pool.fetch(
+        """
+        SELECT m.key, m.text, m.sent_at, m.chat_id, m.thread_id, m.reply_to_message_id, m.message_id, m.language,
+               p.display_name AS author, coalesce(m.classification_override, m.classification) AS classification,
+               coalesce(m.importance_score, 0.5) AS score
+        FROM messages m LEFT JOIN profiles p ON p.id = m.author_id
+        WHERE m.sent_at >= $1 AND m.sent_at < $2
+          AND coalesce(m.classification_override, m.classification) IN ('signal', 'weak_signal')
+        ORDER BY m.sent_at, m.id
+        """,
+        start,
+        end,
+    )
+    messages = [
+        SourceMessage(
+            key=r["key"],
+            text=r["text"],
+            sent_at=r["sent_at"],
+            chat_id=r["chat_id"],
+            thread_id=r["thread_id"],
+            reply_to=r["reply_to_message_id"],
+            message_id=r["message_id"],
+            author=r["author"],
+            language=r["language"],
+            classification=r["classification"],
+            score=float(r["score"]),
+        )
+        for r in rows
+    ]
+    return total, messages
+
+
+async def proposer(pool: asyncpg.Pool, agent_id: str | None, settings: Settings) -> OfflineProposer | LLMProposer:
+    """The run's task_proposer: offline when its provider is the local one, else the provider's chat API."""
+    if agent_id is None:
+        return OfflineProposer()
+    row: Any = await pool.fetchrow(
+        """
+        SELECT a.active, a.role, a.model, a.temperature, a.max_tokens, a.custom_prompt, p.type, p.base_url,
+               p.api_key_encrypted, p.models, p.active AS provider_active
+        FROM agents a LEFT JOIN llm_providers p ON p.id = a.provider_id WHERE a.id = $1
+        """,
+        agent_id,
+    )
+    if row is None:
+        raise AgentUnusable(f"agent {agent_id} does not exist")
+    if not row["active"]:
+        raise AgentUnusable(f"agent {agent_id} is inactive")
+    if row["type"] in (None, "local"):
+        return OfflineProposer()
+    if not row["provider_active"]:
+        raise AgentUnusable(f"the provider of agent {agent_id} is inactive")
+    model = row["model"] or (row["models"][0] if row["models"] else None)
+    if not model:
+        raise AgentUnusable(f"agent {agent_id} names no model and its provider was never validated")
+    api_key = None
+    if row["api_key_encrypted"] is not None:
+        try:
+            api_key = SecretBox(settings.secret_key).decrypt(row["api_key_encrypted"])
+        except ValueError as exc:  # SecretError: wrong or missing TT_SECRET_KEY; never carries the key
+            raise AgentUnusable(str(exc)) from None
+    base_url = row["base_url"] or DEFAULT_BASE_URLS.get(row["type"], "")
+    if row["type"] == "ollama" and not base_url.rstrip("/").endswith("/v1"):
+        base_url = base_url.rstrip("/") + "/v1"  # Ollama's OpenAI-compatible API
+    return LLMProposer(
+        base_url=base_url,
+        api_key=api_key,
+        model=model,
+        temperature=float(row["temperature"]),
+        max_tokens=int(row["max_tokens"]),
+        custom_prompt=row["custom_prompt"],
+        timeout_s=settings.llm_timeout_s,
+    )
+
+
+async def similar_task(pool: asyncpg.Pool, message_keys: list[str]) -> tuple[str | None, float | None]:
+    """The existing task closest to the proposal: cosine between the centroid of the proposal's message
+    embeddings and each task's embedding (the centroid of its messages, kept by the gateway), same model only."""
+    row = await pool.fetchrow(
+        """
+        WITH q AS (
+            SELECT avg(embedding) AS v, min(embedding_model) AS model FROM messages
+            WHERE key = ANY($1::text[]) AND embedding IS NOT NULL HAVING count(DISTINCT embedding_model) = 1
+        )
+        SELECT t.id, 1 - (t.embedding <=> q.v) AS similarity
+        FROM tasks t, q
+        WHERE t.embedding IS NOT NULL AND t.embedding_model = q.model AND t.status <> 'closed'
+        ORDER BY t.embedding <=> q.v LIMIT 1
+        """,
+        message_keys,
+    )
+    if row is None:
+        return None, None
+    return str(row["id"]), round(max(-1.0, min(1.0, float(row["similarity"]))), 4)

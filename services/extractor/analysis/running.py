@@ -1,0 +1,206 @@
+"""One analysis run, start to end: read the window, prefilter, batch by conversation, propose, publish.
+
+Events in order: analysis.run_started; per batch its proposals.created, then analysis.run_progress; finally
+analysis.run_completed (or run_cancelled / run_failed). A batch whose proposer fails (provider error, malformed
+answer) publishes nothing of its own: the progress event carries `batch_error` and the run goes on with the next
+batch. The run fails only when every batch failed. Ids are derived from the run, batch and position, so a
+redelivered start command republishes the same proposals, which the stream and the projector drop as repeats.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import asyncpg
+
+from services.extractor.analysis import reading
+from services.extractor.analysis.drafts import BatchProposals, ProjectContext, ProposalDraft, recommend
+from services.extractor.analysis.llm import ProposerError
+from services.extractor.analysis.prefilter import prefilter
+from services.extractor.conversations import batches, conversations
+from services.extractor.model import SourceMessage
+from shared.bus.publisher import Publisher
+from shared.contracts import Envelope
+from shared.contracts.admin import (
+    AnalysisRunCancelled,
+    AnalysisRunCompleted,
+    AnalysisRunFailed,
+    AnalysisRunProgress,
+    AnalysisRunStarted,
+)
+from shared.contracts.commands import StartAnalysis
+from shared.contracts.tasks import ProposalCreated
+from shared.logging import get_logger
+from shared.settings import Settings
+
+log = get_logger(__name__)
+_IDS = uuid.UUID("5b3c62f0-6f1e-4f57-9d55-3a1c1c1ad001")
+FINISHED = ("completed", "failed", "cancelled", "closed")
+
+
+class Proposer(Protocol):
+    name: str
+
+    async def propose(
+        self, batch: list[list[SourceMessage]], project: ProjectContext | None = None
+    ) -> BatchProposals: ...
+
+
+@dataclass
+class RunControl:
+    """Runs this process is executing, and the ones asked to stop (checked between batches)."""
+
+    running: set[str] = field(default_factory=set)
+    cancelled: set[str] = field(default_factory=set)
+
+
+def proposal_id(run_id: str, batch: int, position: int) -> str:
+    return str(uuid.uuid5(_IDS, f"{run_id}:{batch}:{position}"))
+
+
+async def execute(
+    command: StartAnalysis,
+    cause: Envelope,
+    *,
+    pool: asyncpg.Pool,
+    publisher: Publisher,
+    settings: Settings,
+    control: RunControl,
+) -> None:
+    run_id = command.run_id
+    if await reading.run_status(pool, run_id) in FINISHED or run_id in control.running:
+        return  # a redelivered command for a run that ended, or that this process is still executing
+    control.running.add(run_id)
+    try:
+        await _execute(command, cause, pool=pool, publisher=publisher, settings=settings, control=control)
+    finally:
+        control.running.discard(run_id)
+        control.cancelled.discard(run_id)
+
+
+async def _execute(
+    command: StartAnalysis,
+    cause: Envelope,
+    *,
+    pool: asyncpg.Pool,
+    publisher: Publisher,
+    settings: Settings,
+    control: RunControl,
+) -> None:
+    run_id = command.run_id
+    context = await reading.project(pool, command.project_id)
+    in_window, messages = await reading.window(pool, command.window_start, command.window_end)
+    kept = prefilter(messages, context)
+    planned = batches(conversations(kept, settings.extraction_gap_s), settings.extraction_batch_size)
+    started = await publisher.emit(
+        AnalysisRunStarted(
+            run_id=run_id,
+            window_start=command.window_start,
+            window_end=command.window_end,
+            project_id=command.project_id,
+            agent_id=command.agent_id,
+            messages_in_window=in_window,
+            messages_after_prefilter=len(kept),
+            batches_total=len(planned),
+        ),
+        caused_by=cause,
+        msg_id=f"analysis-started:{run_id}",
+    )
+    try:
+        proposer: Proposer = await reading.proposer(pool, command.agent_id, settings)
+    except reading.AgentUnusable as exc:
+        await publisher.emit(AnalysisRunFailed(run_id=run_id, error=str(exc)), caused_by=started)
+        return
+    log.info("analysis_run_started", run_id=run_id, proposer=proposer.name, messages=len(kept), batches=len(planned))
+    proposals = failed = tokens = 0
+    try:
+        for index, batch in enumerate(planned):
+            if run_id in control.cancelled:
+                await publisher.emit(
+                    AnalysisRunCancelled(run_id=run_id, reason=f"cancelled after {index} of {len(planned)} batches"),
+                    caused_by=started,
+                )
+                return
+            error = None
+            try:
+                result = await proposer.propose(batch, context)
+            except ProposerError as exc:
+                failed, error = failed + 1, str(exc)
+                log.warning("analysis_batch_failed", run_id=run_id, batch=index, error=error)
+                result = BatchProposals()
+            tokens += result.tokens_used
+            for position, draft in enumerate(result.drafts):
+                await _publish_proposal(pool, publisher, settings, started, command, index, position, draft)
+            proposals += len(result.drafts)
+            await publisher.emit(
+                AnalysisRunProgress(
+                    run_id=run_id,
+                    batches_done=index + 1,
+                    batches_total=len(planned),
+                    proposals_total=proposals,
+                    batches_failed=failed,
+                    batch_error=error,
+                    tokens_used=tokens,
+                ),
+                caused_by=started,
+            )
+    finally:
+        close = getattr(proposer, "close", None)
+        if close is not None:
+            await close()
+    if planned and failed == len(planned):
+        await publisher.emit(
+            AnalysisRunFailed(run_id=run_id, error=f"every batch failed; the last: {error}"), caused_by=started
+        )
+        return
+    await publisher.emit(
+        AnalysisRunCompleted(
+            run_id=run_id,
+            messages_in_window=in_window,
+            messages_after_prefilter=len(kept),
+            batches=len(planned),
+            proposals_total=proposals,
+            tokens_used=tokens,
+        ),
+        caused_by=started,
+    )
+    log.info("analysis_run_completed", run_id=run_id, proposals=proposals, batches_failed=failed)
+
+
+async def _publish_proposal(
+    pool: asyncpg.Pool,
+    publisher: Publisher,
+    settings: Settings,
+    started: Envelope,
+    command: StartAnalysis,
+    batch: int,
+    position: int,
+    draft: ProposalDraft,
+) -> None:
+    similar, similarity = await reading.similar_task(pool, draft.message_keys)
+    pid = proposal_id(command.run_id, batch, position)
+    event = ProposalCreated(
+        proposal_id=pid,
+        run_id=command.run_id,
+        title=draft.title,
+        description=draft.description,
+        priority=draft.priority,
+        category=draft.category,
+        confidence=draft.confidence,
+        reasoning=draft.reasoning,
+        recommendation=recommend(
+            draft.confidence,
+            similarity,
+            merge_at=settings.proposal_merge_similarity,
+            update_at=settings.proposal_update_similarity,
+            reject_below=settings.proposal_reject_below,
+        ),
+        project_id=command.project_id,
+        tags=draft.tags,
+        source_message_keys=draft.message_keys,
+        similar_task_id=similar,
+        similarity=similarity,
+    )
+    await publisher.emit(event, caused_by=started, msg_id=f"proposal:{pid}")

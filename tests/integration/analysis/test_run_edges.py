@@ -1,0 +1,152 @@
+"""Analysis runs at their edges: similar tasks by embedding, an agent that cannot run, cancelling mid-run."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from litestar import Litestar, Request, get, post
+
+from shared.contracts.messages import MessageEmbedded
+from shared.testing.gateway import GatewayHarness
+from shared.testing.running import serving
+from tests.integration.gateway.scoring_seed import ingested, scored
+
+from .system import running_system
+
+T0 = datetime(2025, 5, 5, 9, 0, tzinfo=UTC)
+RUN_WINDOW = {"window_start": "2025-05-05T00:00:00Z", "window_end": "2025-05-06T00:00:00Z"}
+CHAT = "-100777"
+
+
+def unit(direction: int, wobble: float = 0.0) -> list[float]:
+    vector = [0.0] * 384
+    vector[direction] = 1.0
+    vector[direction + 1] = wobble
+    return vector
+
+
+async def seed(harness: GatewayHarness, texts: list[str], vectors: list[list[float]] | None = None) -> None:
+    """Messages as the ingest, scorer and embedder stages would publish them."""
+    for n, text in enumerate(texts, start=1):
+        message = ingested(CHAT, n, T0 + timedelta(minutes=n * 20), text=text)  # 20 min apart: one conversation each
+        await harness.publisher.emit(message)
+        await harness.publisher.emit(scored(message, "signal"))
+        if vectors is not None:
+            await harness.publisher.emit(
+                MessageEmbedded(key=message.key, model_id="test-e5", dimensions=384, vector=vectors[n - 1])
+            )
+
+
+async def test_a_proposal_like_an_existing_task_recommends_merging_into_it(harness: GatewayHarness) -> None:
+    texts = [
+        "Login fails with error 500 after the last deploy",
+        "Логін знову падає з помилкою 500 після деплою",
+        "Нужно добавить экспорт отчётов в CSV для бухгалтерии",
+    ]
+    await seed(harness, texts, [unit(0), unit(0, 0.05), unit(10)])
+    async with running_system(harness) as system:
+        await system.wait("SELECT count(*) FROM messages WHERE embedding IS NOT NULL", 3)
+        task = await system.call(
+            "POST",
+            "/api/v1/tasks/",
+            201,
+            json={"title": "Fix login 500", "source_message_keys": [f"telegram:{CHAT}:1"]},
+        )
+        assert await system.fetchval("SELECT embedding_model FROM tasks WHERE id = $1", task["id"]) == "test-e5"
+        run = await system.call("POST", "/api/v1/analysis/runs/", 201, json=RUN_WINDOW | {"start": True})
+        await system.wait("SELECT status FROM analysis_runs WHERE id = $1", "completed", run["id"])
+        proposals = await system.call("GET", "/api/v1/proposals/", params={"run_id": run["id"]})
+        by_key = {p["source_message_keys"][0]: p for p in proposals}
+        login, export = by_key[f"telegram:{CHAT}:2"], by_key[f"telegram:{CHAT}:3"]
+        assert (login["similar_task_id"], login["recommendation"]) == (task["id"], "merge")
+        assert login["similarity"] > 0.99
+        assert export["similar_task_id"] == task["id"] and export["similarity"] < 0.1
+        assert export["recommendation"] == "new_task"
+        detail = await system.call("GET", f"/api/v1/proposals/{login['id']}")
+        assert detail["similar_task"]["id"] == task["id"]
+
+
+async def test_an_agent_that_cannot_run_fails_the_run_with_the_reason(harness: GatewayHarness) -> None:
+    await seed(harness, ["Login fails with error 500 after the last deploy"])
+    async with running_system(harness) as system:
+        provider = await system.call(
+            "POST",
+            "/api/v1/providers/",
+            201,
+            json={"name": "never-validated", "type": "openai_compatible", "base_url": "http://127.0.0.1:9/v1"},
+        )
+        agent = await system.call(
+            "POST",
+            "/api/v1/agents/",
+            201,
+            json={"name": "no-model", "role": "task_proposer", "provider_id": provider["id"]},
+        )
+        run = await system.call(
+            "POST", "/api/v1/analysis/runs/", 201, json=RUN_WINDOW | {"agent_id": agent["id"], "start": True}
+        )
+        await system.wait("SELECT status FROM analysis_runs WHERE id = $1", "failed", run["id"])
+        failed = await system.call("GET", f"/api/v1/analysis/runs/{run['id']}")
+        assert "names no model" in failed["error"] and failed["proposals_total"] == 0
+        stats = await system.call("GET", f"/api/v1/agents/{agent['id']}/stats")
+        assert (stats["runs_total"], stats["runs_failed"], stats["success_rate"]) == (1, 1, 0.0)
+
+
+async def test_a_running_run_cancelled_stops_at_its_next_batch(harness: GatewayHarness) -> None:
+    calls: list[int] = []
+    release = asyncio.Event()
+
+    @post("/v1/chat/completions", status_code=200)
+    async def slow(request: Request[Any, Any, Any]) -> dict[str, Any]:
+        calls.append(1)
+        await release.wait()  # the first batch waits until the test has asked to cancel
+        content = json.dumps({"proposals": [{"title": "Fix it", "message_ids": [1]}]})
+        message = {"role": "assistant", "content": content}
+        return {
+            "id": "x",
+            "object": "chat.completion",
+            "created": 0,
+            "model": "m",
+            "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+        }
+
+    @get("/health")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    await seed(harness, [f"Bug {n}: the login screen crashes with error 500 on Android" for n in range(1, 6)])
+    async with (
+        serving(Litestar([slow, health]), health_path="/health") as llm_base,
+        running_system(harness, extraction_batch_size=1) as system,
+    ):
+        provider = await system.call(
+            "POST",
+            "/api/v1/providers/",
+            201,
+            json={"name": "slow", "type": "openai_compatible", "base_url": f"{llm_base}/v1"},
+        )
+        agent = await system.call(
+            "POST",
+            "/api/v1/agents/",
+            201,
+            json={"name": "slow-proposer", "role": "task_proposer", "provider_id": provider["id"], "model": "m"},
+        )
+        run = await system.call(
+            "POST", "/api/v1/analysis/runs/", 201, json=RUN_WINDOW | {"agent_id": agent["id"], "start": True}
+        )
+        await system.wait("SELECT status FROM analysis_runs WHERE id = $1", "running", run["id"])
+        async with asyncio.timeout(20):
+            while not calls:
+                await asyncio.sleep(0.05)
+        await system.call("POST", f"/api/v1/analysis/runs/{run['id']}/cancel", 202)
+        await system.wait("SELECT count(*) FROM events WHERE type = 'cmd.analysis.cancel'", 1)
+        await asyncio.sleep(0.5)  # the stage has taken the cancel before the batch returns
+        release.set()
+        await system.wait("SELECT status FROM analysis_runs WHERE id = $1", "cancelled", run["id"])
+        cancelled = await system.call("GET", f"/api/v1/analysis/runs/{run['id']}")
+        assert (cancelled["batches"], cancelled["batches_done"], cancelled["proposals_total"]) == (5, 1, 1)
+        assert "cancelled after 1 of 5 batches" in cancelled["error"] and len(calls) == 1
+        await system.call("POST", f"/api/v1/analysis/runs/{run['id']}/cancel", 409)
