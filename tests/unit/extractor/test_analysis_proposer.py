@@ -103,10 +103,8 @@ async def test_the_offline_proposer_is_deterministic_per_batch() -> None:
 def test_llm_answers_map_numbers_to_keys_and_malformed_ones_fail_with_the_reason() -> None:
     user, keys = render([[msg(1, "a problem here"), msg(2, "another one")]], ProjectContext(name="P", keywords=["x"]))
     assert keys == ["k:1", "k:2"] and "[2]" in user and "Project: P" in user
-    drafts = parse(
-        '```json\n{"proposals": [{"title": "Fix it", "message_ids": [2, 2, 7]}, {"title": "Ghost", "message_ids": [9]}]}\n```',
-        keys,
-    )
+    answer = '{"proposals": [{"title": "Fix it", "message_ids": [2, 2, 7]}, {"title": "Ghost", "message_ids": [9]}]}'
+    drafts = parse(f"```json\n{answer}\n```", keys)
     assert [(d.title, d.message_keys) for d in drafts] == [("Fix it", ["k:2"])]
     for broken in ("not json", '{"proposals": [{"title": "x"}]}', '{"proposals": [{"title": "x", "message_ids": []}]}'):
         with pytest.raises(ProposerError, match="malformed answer"):
