@@ -1,14 +1,14 @@
 """The task_proposer agent on an OpenAI-compatible chat API: one call per batch, a JSON answer checked strictly.
 
 Messages are shown numbered; the model cites numbers, which map back to message keys, so a proposal can only
-cite messages of its batch. A malformed answer fails the batch with the reason (`ProposerError`); nothing of
-it is published. (The shared LLM client of the extractor issue replaces the client part once it lands.)
+cite messages of its batch. The call goes through `shared.llm` (schema-constrained, one retry on a misfit); an
+answer that still does not fit fails the batch with the reason (`ProposerError`), and nothing of it is published.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 import openai
@@ -16,6 +16,7 @@ import openai
 from services.extractor.analysis.drafts import BatchProposals, ProjectContext, ProposalDraft
 from services.extractor.model import SourceMessage, clip_title
 from shared.contracts.common import Priority, TaskCategory
+from shared.llm.structured import InvalidOutput, StructuredClient, Usage
 
 PROMPT = """You turn team chat messages (Ukrainian, Russian or English) into task proposals for a tracker.
 Propose a task only for work someone has to do: problems and bugs to fix, blockers, requirements, decisions that
@@ -65,14 +66,16 @@ def render(batch: Sequence[Sequence[SourceMessage]], project: ProjectContext | N
 
 
 def parse(content: str, keys: Sequence[str]) -> list[ProposalDraft]:
-    """Drafts from the model's answer; a proposal citing no message of the batch is dropped, not invented."""
-    text = content.strip()
-    if text.startswith("```"):  # some models fence JSON even when asked not to
-        text = text.strip("`").removeprefix("json").strip()
+    """Drafts from an answer's text, decoded against the same Struct the client asks the model for."""
     try:
-        answer = _decoder.decode(text)
+        answer = _decoder.decode(content.strip().removeprefix("```json").removesuffix("```").strip())
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
         raise ProposerError(f"malformed answer from the model: {exc}") from None
+    return drafts_from(answer, keys)
+
+
+def drafts_from(answer: _Answer, keys: Sequence[str]) -> list[ProposalDraft]:
+    """A proposal citing no message of the batch is dropped, not invented; numbers map back to keys."""
     drafts = []
     for item in answer.proposals:
         cited = [keys[i - 1] for i in dict.fromkeys(item.message_ids) if 1 <= i <= len(keys)]
@@ -94,24 +97,13 @@ def parse(content: str, keys: Sequence[str]) -> list[ProposalDraft]:
 
 
 class LLMProposer:
-    def __init__(
-        self,
-        *,
-        base_url: str,
-        api_key: str | None,
-        model: str,
-        temperature: float,
-        max_tokens: int,
-        custom_prompt: str | None,
-        timeout_s: float,
-    ) -> None:
-        # The key lives in the client only; repr/log of this object never shows it.
-        self._client = openai.AsyncOpenAI(
-            base_url=base_url, api_key=api_key or "not-needed", timeout=timeout_s, max_retries=0
-        )
-        self.name = f"llm:{model}"
-        self._model, self._temperature, self._max_tokens = model, temperature, max_tokens
-        self._system = PROMPT + (f"\n\n{custom_prompt}" if custom_prompt else "")
+    """The task_proposer agent through the shared schema-constrained client (one retry on a misfit)."""
+
+    def __init__(self, client: StructuredClient) -> None:
+        self._client = client
+        self.name = f"llm:{client.agent.model}"
+        custom = client.agent.custom_prompt
+        self._system = PROMPT + (f"\n\n{custom}" if custom else "")
 
     def __repr__(self) -> str:
         return f"LLMProposer({self.name})"
@@ -120,26 +112,21 @@ class LLMProposer:
         self, batch: Sequence[Sequence[SourceMessage]], project: ProjectContext | None = None
     ) -> BatchProposals:
         user, keys = render(batch, project)
+        usage = Usage()
         try:
-            response: Any = await self._client.chat.completions.create(
-                model=self._model,
-                messages=[{"role": "system", "content": self._system}, {"role": "user", "content": user}],
-                temperature=self._temperature,
-                max_tokens=self._max_tokens,
-                response_format={"type": "json_object"},
-            )
+            answer = await self._client.complete(self._system, user, _Answer, "task_proposals", usage)
+        except InvalidOutput as exc:
+            raise ProposerError(f"malformed answer from the model: {exc}") from None
         except openai.APIStatusError as exc:
             raise ProposerError(f"provider answered HTTP {exc.status_code}: {_message(exc)}") from None
         except openai.APIError as exc:
             raise ProposerError(f"provider unreachable: {type(exc).__name__}") from None
-        content = response.choices[0].message.content if response.choices else None
-        if not content:
-            raise ProposerError("empty answer from the model")
-        tokens = response.usage.total_tokens if response.usage else 0
-        return BatchProposals(drafts=parse(content, keys), tokens_used=tokens)
+        return BatchProposals(
+            drafts=drafts_from(answer, keys), tokens_used=usage.prompt_tokens + usage.completion_tokens
+        )
 
     async def close(self) -> None:
-        await self._client.close()
+        await self._client.aclose()
 
 
 def _message(exc: openai.APIStatusError) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import asyncpg
 
@@ -11,10 +10,10 @@ from services.extractor.analysis.drafts import ProjectContext
 from services.extractor.analysis.llm import LLMProposer
 from services.extractor.analysis.offline import OfflineProposer
 from services.extractor.model import SourceMessage
-from shared.crypto import SecretBox
+from shared.llm.agents import AgentUnusable as LLMAgentUnusable
+from shared.llm.agents import agent_for_role
+from shared.llm.structured import StructuredClient
 from shared.settings import Settings
-
-DEFAULT_BASE_URLS = {"openai": "https://api.openai.com/v1", "ollama": "http://localhost:11434/v1"}
 
 
 class AgentUnusable(Exception):
@@ -78,46 +77,23 @@ async def window(pool: asyncpg.Pool, start: datetime, end: datetime) -> tuple[in
 
 
 async def proposer(pool: asyncpg.Pool, agent_id: str | None, settings: Settings) -> OfflineProposer | LLMProposer:
-    """The run's task_proposer: offline when its provider is the local one, else the provider's chat API."""
-    if agent_id is None:
+    """The run's task_proposer: offline when its provider is the local one, else the provider's chat API.
+
+    An agent named by the run that is missing or inactive fails the run rather than falling back silently.
+    """
+    if agent_id is not None:
+        active = await pool.fetchval("SELECT active FROM agents WHERE id = $1", agent_id)
+        if active is None:
+            raise AgentUnusable(f"agent {agent_id} does not exist")
+        if not active:
+            raise AgentUnusable(f"agent {agent_id} is inactive")
+    try:
+        agent = await agent_for_role(pool, "task_proposer", settings.secret_key, agent_id)
+    except LLMAgentUnusable as exc:
+        raise AgentUnusable(str(exc)) from None
+    if agent is None:
         return OfflineProposer()
-    row: Any = await pool.fetchrow(
-        """
-        SELECT a.active, a.role, a.model, a.temperature, a.max_tokens, a.custom_prompt, p.type, p.base_url,
-               p.api_key_encrypted, p.models, p.active AS provider_active
-        FROM agents a LEFT JOIN llm_providers p ON p.id = a.provider_id WHERE a.id = $1
-        """,
-        agent_id,
-    )
-    if row is None:
-        raise AgentUnusable(f"agent {agent_id} does not exist")
-    if not row["active"]:
-        raise AgentUnusable(f"agent {agent_id} is inactive")
-    if row["type"] in (None, "local"):
-        return OfflineProposer()
-    if not row["provider_active"]:
-        raise AgentUnusable(f"the provider of agent {agent_id} is inactive")
-    model = row["model"] or (row["models"][0] if row["models"] else None)
-    if not model:
-        raise AgentUnusable(f"agent {agent_id} names no model and its provider was never validated")
-    api_key = None
-    if row["api_key_encrypted"] is not None:
-        try:
-            api_key = SecretBox(settings.secret_key).decrypt(row["api_key_encrypted"])
-        except ValueError as exc:  # SecretError: wrong or missing TT_SECRET_KEY; never carries the key
-            raise AgentUnusable(str(exc)) from None
-    base_url = row["base_url"] or DEFAULT_BASE_URLS.get(row["type"], "")
-    if row["type"] == "ollama" and not base_url.rstrip("/").endswith("/v1"):
-        base_url = base_url.rstrip("/") + "/v1"  # Ollama's OpenAI-compatible API
-    return LLMProposer(
-        base_url=base_url,
-        api_key=api_key,
-        model=model,
-        temperature=float(row["temperature"]),
-        max_tokens=int(row["max_tokens"]),
-        custom_prompt=row["custom_prompt"],
-        timeout_s=settings.llm_timeout_s,
-    )
+    return LLMProposer(StructuredClient(agent, timeout_s=settings.llm_timeout_s))
 
 
 async def similar_task(pool: asyncpg.Pool, message_keys: list[str]) -> tuple[str | None, float | None]:

@@ -22,18 +22,22 @@ NUMBERED = re.compile(r"^\[(\d+)\]", re.MULTILINE)
 
 
 class Scripted:
-    """Proposes one task per batch citing the batch's first two messages; the second call's answer is broken."""
+    """Proposes one task per batch citing the batch's first two messages; the second batch's answer is broken,
+    and so is the answer to the client's one retry of it."""
 
     def __init__(self) -> None:
         self.calls = 0
+        self.batches = 0
 
     def __call__(self, body: dict[str, Any]) -> str:
         self.calls += 1
-        if self.calls == 2:
+        retry = len(body["messages"]) > 2  # the client sent its misfit back with the validation error
+        self.batches += 0 if retry else 1
+        if self.batches == 2:
             return '{"proposals": [{"title": 42, "message_ids": "first"}]}'
-        shown = [int(n) for n in NUMBERED.findall(body["messages"][-1]["content"])]
+        shown = [int(n) for n in NUMBERED.findall(body["messages"][1]["content"])]
         proposal = {
-            "title": f"Задача {self.calls}",
+            "title": f"Задача {self.batches}",
             "description": "from the model",
             "priority": "high",
             "category": "bug",
@@ -84,7 +88,7 @@ async def test_llm_run_with_a_malformed_answer_and_the_key_never_leaks(
         await system.wait("SELECT status FROM analysis_runs WHERE id = $1", "completed", run["id"])
         done = await system.call("GET", f"/api/v1/analysis/runs/{run['id']}")
         batches = done["batches"]
-        assert batches >= 3 and scripted.calls == batches
+        assert batches >= 3 and scripted.batches == batches and scripted.calls == batches + 1
         # The malformed batch failed with its reason; the run went on with the others.
         assert done["batches_failed"] == 1 and "malformed answer" in done["error"]
         assert done["proposals_total"] == batches - 1 and done["tokens_used"] > 0

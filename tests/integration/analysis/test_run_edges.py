@@ -89,7 +89,7 @@ async def test_an_agent_that_cannot_run_fails_the_run_with_the_reason(harness: G
         )
         await system.wait("SELECT status FROM analysis_runs WHERE id = $1", "failed", run["id"])
         failed = await system.call("GET", f"/api/v1/analysis/runs/{run['id']}")
-        assert "names no model" in failed["error"] and failed["proposals_total"] == 0
+        assert "has no model" in failed["error"] and failed["proposals_total"] == 0
         stats = await system.call("GET", f"/api/v1/agents/{agent['id']}/stats")
         assert (stats["runs_total"], stats["runs_failed"], stats["success_rate"]) == (1, 1, 0.0)
 
