@@ -115,3 +115,12 @@ async def similar_task(pool: asyncpg.Pool, message_keys: list[str]) -> tuple[str
     if row is None:
         return None, None
     return str(row["id"]), round(max(-1.0, min(1.0, float(row["similarity"]))), 4)
+
+
+async def atoms_citing(pool: asyncpg.Pool, message_keys: list[str]) -> list[str]:
+    """Knowledge atoms drawn from the same messages: the proposal (and the task it becomes) links back to them."""
+    rows = await pool.fetch(
+        "SELECT id FROM atoms WHERE source_message_keys && $1::text[] AND NOT archived ORDER BY created_at, id",
+        message_keys,
+    )
+    return [str(r["id"]) for r in rows]

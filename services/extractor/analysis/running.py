@@ -202,5 +202,6 @@ async def _publish_proposal(
         source_message_keys=draft.message_keys,
         similar_task_id=similar,
         similarity=similarity,
+        atom_ids=await reading.atoms_citing(pool, draft.message_keys),
     )
     await publisher.emit(event, caused_by=started, msg_id=f"proposal:{pid}")

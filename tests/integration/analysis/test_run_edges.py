@@ -9,6 +9,7 @@ from typing import Any
 
 from litestar import Litestar, Request, get, post
 
+from shared.contracts.knowledge import AtomCreated
 from shared.contracts.messages import MessageEmbedded
 from shared.testing.gateway import GatewayHarness
 from shared.testing.running import serving
@@ -47,6 +48,15 @@ async def test_a_proposal_like_an_existing_task_recommends_merging_into_it(harne
         "Нужно добавить экспорт отчётов в CSV для бухгалтерии",
     ]
     await seed(harness, texts, [unit(0), unit(0, 0.05), unit(10)])
+    atom = AtomCreated(
+        atom_id="0192a8a0-0000-7000-8000-00000000a70a",
+        type="problem",
+        title="Login 500 after deploy",
+        content=texts[1],
+        confidence=0.9,
+        message_keys=[f"telegram:{CHAT}:2"],
+    )
+    await harness.publisher.emit(atom)
     async with running_system(harness) as system:
         await system.wait("SELECT count(*) FROM messages WHERE embedding IS NOT NULL", 3)
         task = await system.call(
@@ -67,6 +77,12 @@ async def test_a_proposal_like_an_existing_task_recommends_merging_into_it(harne
         assert export["recommendation"] == "new_task"
         detail = await system.call("GET", f"/api/v1/proposals/{login['id']}")
         assert detail["similar_task"]["id"] == task["id"]
+        # The proposal links the knowledge atom drawn from its message; the task it becomes links it too.
+        assert login["atom_ids"] == [atom.atom_id] and export["atom_ids"] == []
+        approved = await system.call("POST", f"/api/v1/proposals/{login['id']}/approve")
+        task_detail = await system.call("GET", f"/api/v1/tasks/{approved['task']['id']}")
+        assert task_detail["atom_ids"] == [atom.atom_id]
+        assert [a["id"] for a in task_detail["atoms"]] == [atom.atom_id]
 
 
 async def test_an_agent_that_cannot_run_fails_the_run_with_the_reason(harness: GatewayHarness) -> None:
