@@ -31,6 +31,8 @@ from shared.logging import get_logger
 
 log = get_logger(__name__)
 SCHEDULE_POLL_S = 20.0
+RECHECKS = 5  # read-model look-ups when the counter reached the threshold but the projection lags
+RECHECK_S = 2.0
 
 
 def register(stage: Stage, provider: object | None = None) -> None:
@@ -107,7 +109,15 @@ def register(stage: Stage, provider: object | None = None) -> None:
         await stage.state["run"].locks.request_cancel(command.run_id)
 
 
-async def maybe_auto_run(stage: Stage, chat_id: str, cause: Envelope) -> None:
+async def _recheck(stage: Stage, chat_id: str, cause: Envelope, attempt: int) -> None:
+    stage.state["rechecks"].discard(chat_id)
+    try:
+        await maybe_auto_run(stage, chat_id, cause, attempt)
+    except Exception as exc:  # a later message triggers again
+        log.warning("auto_trigger_recheck_failed", chat_id=chat_id, error=str(exc))
+
+
+async def maybe_auto_run(stage: Stage, chat_id: str, cause: Envelope, attempt: int = 0) -> None:
     """Queue an auto run when the read model confirms enough unassigned signal and the chat has no run."""
     ctx: RunContext = stage.state["run"]
     counters: ChatCounters = stage.state["counters"]
@@ -116,7 +126,13 @@ async def maybe_auto_run(stage: Stage, chat_id: str, cause: Envelope) -> None:
     since = datetime.now(UTC) - AUTO_WINDOW
     messages, _ = await rm.unassigned_signal(ctx.pool, ctx.provider.model_id, chat_id, since)
     if len(messages) < counters.threshold:
-        counters.counts[chat_id] = len(messages)  # the read model is the truth; it may lag a little
+        # The read model is the truth but lags the bus: look again shortly, as no further message may come.
+        counters.counts[chat_id] = len(messages)
+        if attempt < RECHECKS and chat_id not in stage.state.setdefault("rechecks", set()):
+            stage.state["rechecks"].add(chat_id)
+            asyncio.get_running_loop().call_later(
+                RECHECK_S, lambda: asyncio.ensure_future(_recheck(stage, chat_id, cause, attempt + 1))
+            )
         return
     run_id = str(uuid.uuid4())
     if not await ctx.locks.lock_chat(chat_id, run_id):

@@ -118,7 +118,13 @@ class OfflineExtractor:
         # A segment without vectors gets an orthogonal-ish placeholder so it never merges.
         filled = [c if c is not None else np.zeros(dim, dtype=np.float32) for c in centroids]
         merged = tp.merge_clusters(filled, self.merge_threshold)
-        return [[m for index in sorted(group) for m in segments[index]] for group in merged]
+        clusters = [[m for index in sorted(group) for m in segments[index]] for group in merged]
+        sums = [np.sum([filled[i] * len(segments[i]) for i in group], axis=0) for group in merged]
+        target = tp.absorb_small(sums, [len(c) for c in clusters], self.split_threshold)
+        joined: dict[int, list[SourceMessage]] = {}
+        for index, cluster in enumerate(clusters):
+            joined.setdefault(target[index], []).extend(cluster)
+        return list(joined.values())
 
     @staticmethod
     def _names(

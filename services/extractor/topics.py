@@ -85,6 +85,24 @@ def merge_clusters(centroids: Sequence[Vector], threshold: float = DEFAULT_MERGE
     return groups
 
 
+def absorb_small(
+    centroids: Sequence[Vector], sizes: Sequence[int], threshold: float, min_size: int = MIN_SEGMENT
+) -> list[int]:
+    """For each cluster, the cluster it joins: a small one (a lone remark after a silence) joins the most
+    similar larger cluster when their centroids agree ≥ `threshold`; otherwise every cluster stays itself."""
+    units = [_unit(np.asarray(c, dtype=np.float32)) for c in centroids]
+    target = list(range(len(units)))
+    for i, size in enumerate(sizes):
+        if size >= min_size:
+            continue
+        best, best_sim = i, threshold
+        for j, other in enumerate(sizes):
+            if j != i and other >= min_size and float(units[i] @ units[j]) >= best_sim:
+                best, best_sim = j, float(units[i] @ units[j])
+        target[i] = best
+    return target
+
+
 def class_tfidf(classes: Sequence[Counter[str]], background: Counter[str] | None = None) -> list[dict[str, float]]:
     """c-TF-IDF weight of every term of every class; `background` adds corpus frequencies to the IDF."""
     totals: Counter[str] = Counter()
@@ -111,11 +129,16 @@ def keywords(
     about it than one said five times in one message, so weights are scaled by sqrt(spread).
     """
     ranked = sorted(weights, key=lambda t: (-(weights[t] * math.sqrt(spread[t])), t))
-    out: list[str] = []
-    for term in ranked[:limit]:
-        forms = surfaces.get(term)
-        out.append(forms.most_common(1)[0][0] if forms else term)
-    return out
+    return [_written(term, surfaces.get(term)) for term in ranked[:limit]]
+
+
+def _written(term: str, forms: Counter[str] | None) -> str:
+    """How to show a term: lower case if anyone wrote it so (a capital at a sentence start is not a name),
+    else its most frequent form (acronyms and names: HNSW, Sentry)."""
+    if not forms:
+        return term
+    lowered = [f for f in forms if f == f.lower()]
+    return max(lowered, key=lambda f: forms[f]) if lowered else forms.most_common(1)[0][0]
 
 
 def topic_name(words: Sequence[str], size: int = 3) -> str:
@@ -124,5 +147,5 @@ def topic_name(words: Sequence[str], size: int = 3) -> str:
     if not chosen:
         return ""
     first = chosen[0]
-    chosen[0] = first[:1].upper() + first[1:] if first[:1].islower() and first.isalpha() else first
+    chosen[0] = first[:1].upper() + first[1:] if first.islower() and first.isalpha() else first
     return ", ".join(chosen)

@@ -42,6 +42,11 @@ _CHAT_WORDS: Final = frozenset(
     guys team everyone check look looks make made know sounds agree idea plan create done work works working
     думаю треба потрібно можна може мабуть так ні добре окей ок зараз ще вже теж тоді також просто дивись
     ось типу хлопці ребята команда спасибі дякую питання відповідь варіант варіанти приклад
+    according ask asks asked current every please get got go going see new old today tomorrow yesterday now
+    still already well much many lot lots bit since back first last next another other try tried thanks thank
+    everything anything nothing someone anyone already start started find found need needed said say says tell
+    знову сьогодні завтра вчора будь ласка новий нова нове нові старий кожен кожна потім спочатку зробити
+    сегодня завтра вчера пожалуйста новый новая новое каждый потом сначала сделать
     думати думать думаю надо нужно можно может наверное да нет хорошо сейчас еще уже тоже тогда также просто смотри вот
     """.split()
 )
@@ -81,7 +86,9 @@ def terms(text: str, language: str | None = None) -> list[tuple[str, str]]:
     for match in _TOKEN.finditer(lx.normalise(text)):
         surface = match.group().strip("'’.-")
         lower = surface.lower()
-        if len(lower) < 2 or lower.isdigit() or lower in stop or lx.URL.fullmatch(lower):
+        if len(lower) < 2 or lower in stop or lx.URL.fullmatch(lower) or sum(c.isalpha() for c in lower) < 3:
+            continue  # numbers, measures ("180ms", "98.1") and versions name no subject
+        if lx.NUMBER_WITH_UNIT.fullmatch(lower):
             continue
         key = lemma(lower, language)
         if key in stop or len(key) < 2:

