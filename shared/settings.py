@@ -28,6 +28,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     log_format: str = "console"  # console | json
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    api_replicas: int = 2  # `tracker up`: API processes sharing api_port (SO_REUSEPORT)
     api_tokens: tuple[str, ...] = ()
     max_deliver: int = 5
     ack_wait_s: float = 30.0
@@ -87,6 +88,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             log_format=_env("LOG_FORMAT", "console"),
             api_host=_env("API_HOST", "127.0.0.1"),
             api_port=int(_env("API_PORT", "8000")),
+            api_replicas=max(1, int(_env("TT_API_REPLICAS", "2"))),
             api_tokens=tokens,
             max_deliver=int(_env("TT_MAX_DELIVER", "5")),
             ack_wait_s=float(_env("TT_ACK_WAIT_S", "30")),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 from collections.abc import AsyncIterator, Sequence
@@ -44,7 +45,9 @@ from services.gateway.api.webhooks import TelegramWebhookController
 from services.gateway.errors import exception_handlers
 from services.gateway.hub import Hub
 from services.gateway.projections.base import Projection
-from services.gateway.projections.runner import ProjectionRunner, stop_task
+from services.gateway.projections.runner import stream_position
+from services.gateway.projector import ProjectorStatus, project
+from services.gateway.relay import RelaySubscriber
 from services.gateway.writes import EntityLocks
 from services.gateway.ws import ws_handler
 from shared.bus.publisher import Publisher
@@ -105,23 +108,35 @@ def create_app(
         state.publisher = Publisher(
             state.js, producer="gateway", prefix=settings.subject_prefix, tracer_provider=tracer_provider
         )
-        state.runner = ProjectionRunner(
-            state.pool,
-            state.js,
-            read_models,
-            state.hub,
-            prefix=settings.subject_prefix,
-            tracer_provider=tracer_provider,
-        )
-        task = asyncio.create_task(state.runner.run()) if run_projections else None
-        if task is not None:
+        # WebSocket frames and read-your-writes come from the projector's commit notices, whether the
+        # projector runs in this process (`tracker gateway`) or elsewhere (`tracker api` replicas).
+        state.committed = RelaySubscriber(state.nc, state.pool, state.hub, settings.subject_prefix)
+        await state.committed.start(await stream_position(state.pool))
+        stopping = asyncio.Event()
+        task = None
+        if run_projections:
+            task = asyncio.create_task(
+                project(
+                    settings,
+                    state.pool,
+                    state.nc,
+                    state.js,
+                    read_models,
+                    state.projector,
+                    stopping,
+                    tracer_provider=tracer_provider,
+                )
+            )
             task.add_done_callback(_projections_stopped)
-        log.info("gateway_started", projections=[p.name for p in read_models])
+        log.info("gateway_started", projections=[p.name for p in read_models] if run_projections else [])
         try:
             yield
         finally:
+            stopping.set()
             if task is not None:
-                await stop_task(task, state.runner)
+                with contextlib.suppress(Exception, asyncio.CancelledError):
+                    await asyncio.wait_for(task, 15)
+            await state.committed.stop()
             await state.nc.drain()
             await state.pool.close()
 
@@ -134,7 +149,15 @@ def create_app(
     return Litestar(
         route_handlers=[*CONTROLLERS, ws_handler, *dashboard],
         lifespan=[lifespan],
-        state=State({"settings": settings, "hub": Hub(), "prefix": settings.subject_prefix, "locks": EntityLocks()}),
+        state=State(
+            {
+                "settings": settings,
+                "hub": Hub(),
+                "prefix": settings.subject_prefix,
+                "locks": EntityLocks(),
+                "projector": ProjectorStatus(),
+            }
+        ),
         exception_handlers=exception_handlers(),
         openapi_config=OpenAPIConfig(
             title="Task Tracker API",

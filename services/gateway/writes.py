@@ -1,4 +1,4 @@
-"""Writes from the API: publish the event, then wait until the gateway's own projector has applied it.
+"""Writes from the API: publish the event, then wait until the projector has applied it.
 
 Only the projector writes read models, so a route that answers with the row it changed (or checks a state
 before the next request, like "approving an approved proposal is a conflict") first waits for its event to be
@@ -46,13 +46,13 @@ async def emit_applied(
 
 
 async def until_applied(state: State, seq: int, timeout: float = APPLY_TIMEOUT_S) -> bool:
-    runner = state.runner
+    committed = state.committed  # the projector's commit notices, wherever the projector runs
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    while runner.applied_seq < seq:
+    while committed.applied_seq < seq:
         if loop.time() >= deadline:
             # The event is durable on the stream and will be applied; the answer may just be stale.
-            log.warning("projection_lagging", seq=seq, applied=runner.applied_seq)
+            log.warning("projection_lagging", seq=seq, applied=committed.applied_seq)
             return False
         await asyncio.sleep(0.01)
     return True

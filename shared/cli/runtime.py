@@ -7,6 +7,7 @@ import asyncio
 import gc
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -38,7 +39,13 @@ def add_runtime_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     up.set_defaults(func=_up)
     sub.add_parser("down", help="stop everything `tracker up` started; data is kept").set_defaults(func=_down)
     sub.add_parser("status", help="health of each running service").set_defaults(func=_status)
-    sub.add_parser("gateway", help="run the gateway (HTTP + WebSocket API, projections)").set_defaults(func=_gateway)
+    sub.add_parser("gateway", help="run the API and the projector in one process (simple runs)").set_defaults(
+        func=_gateway
+    )
+    sub.add_parser("api", help="run one stateless HTTP + WebSocket API replica (port shared by replicas)").set_defaults(
+        func=_api
+    )
+    sub.add_parser("projector", help="run a projector (one active, the others standby)").set_defaults(func=_projector)
     stage = sub.add_parser("stage", help="run one pipeline stage")
     stage.add_argument("name", choices=["ingest", "scorer", "embedder", "extractor"])
     stage.set_defaults(func=_stage)
@@ -181,17 +188,54 @@ def freeze_startup_heap() -> None:
 
 
 def _gateway(args: argparse.Namespace) -> int:
+    return _serve_api("gateway", run_projections=True)
+
+
+def _api(args: argparse.Namespace) -> int:
+    return _serve_api("api", run_projections=False)
+
+
+def _serve_api(name: str, *, run_projections: bool) -> int:
     import uvicorn
 
     from services.gateway.app import create_app
     from shared.tracing import configure_tracing
 
     settings = resolve_settings()
-    configure_logging(settings.log_level, settings.log_format, "gateway")
-    provider = configure_tracing("gateway", settings.otel_exporter)
-    app = create_app(settings, tracer_provider=provider)
+    configure_logging(settings.log_level, settings.log_format, name)
+    provider = configure_tracing(name, settings.otel_exporter)
+    app = create_app(settings, tracer_provider=provider, run_projections=run_projections)
     freeze_startup_heap()
-    uvicorn.run(app, host=settings.api_host, port=settings.api_port, log_config=None, access_log=False)
+    config = uvicorn.Config(app, log_config=None, access_log=False)
+    uvicorn.Server(config).run(sockets=[shared_listener(settings.api_host, settings.api_port)])
+    return 0
+
+
+def shared_listener(host: str, port: int) -> socket.socket:
+    """A listening socket other replicas on this host can bind too (SO_REUSEPORT): the kernel spreads
+    connections over them, so `tracker up` runs N API replicas on one address without a proxy."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _projector(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from services.gateway.projector import create_projector_app
+    from shared.tracing import configure_tracing
+
+    settings = resolve_settings()
+    configure_logging(settings.log_level, settings.log_format, "projector")
+    provider = configure_tracing("projector", settings.otel_exporter)
+    app = create_projector_app(settings, tracer_provider=provider)
+    freeze_startup_heap()
+    uvicorn.run(app, host=settings.stage_host, port=settings.stage_port, log_config=None, access_log=False)
     return 0
 
 

@@ -31,6 +31,7 @@ from shared.settings import Settings
 
 DEMO_EXPORT = Path(__file__).resolve().parents[2] / "data" / "demo" / "telegram_export.json"
 STAGE_PORTS = {"ingest": 8101, "scorer": 8102, "embedder": 8103, "extractor": 8104}
+PROJECTOR_PORTS = {"projector-1": 8105, "projector-2": 8106}  # one active, one standby
 STOP_TIMEOUT_S = 25.0
 
 
@@ -153,33 +154,37 @@ class Supervisor:
             "PYTHONUNBUFFERED": "1",
         }
         stage_urls = {}
-        for name, preferred in STAGE_PORTS.items():
+        commands = {name: ["stage", name] for name in STAGE_PORTS} | {name: ["projector"] for name in PROJECTOR_PORTS}
+        for name, preferred in (STAGE_PORTS | PROJECTOR_PORTS).items():
             port = port_or_free(preferred)
             url = f"http://127.0.0.1:{port}"
             stage_urls[name] = url
             self.children.append(
                 Child(
                     name,
-                    [sys.executable, "-m", "shared.cli.main", "stage", name],
+                    [sys.executable, "-m", "shared.cli.main", *commands[name]],
                     {**base_env, "STAGE_PORT": str(port)},
                     f"{url}/health",
                 )
             )
         api_port = port_or_free(self.settings.api_port)
-        gateway_env = {
+        api_env = {
             **base_env,
             "API_PORT": str(api_port),
             "TT_STAGE_URLS": ",".join(f"{k}={v}" for k, v in stage_urls.items()),
         }
-        self.children.insert(
-            0,
-            Child(
-                "gateway",
-                [sys.executable, "-m", "shared.cli.main", "gateway"],
-                gateway_env,
-                f"http://127.0.0.1:{api_port}/api/health",
-            ),
-        )
+        # Stateless API replicas share one port (SO_REUSEPORT); the projectors write the read models.
+        replicas = self.settings.api_replicas
+        for i in range(replicas, 0, -1):
+            self.children.insert(
+                0,
+                Child(
+                    f"api-{i}" if replicas > 1 else "api",
+                    [sys.executable, "-m", "shared.cli.main", "api"],
+                    api_env,
+                    f"http://127.0.0.1:{api_port}/api/health",
+                ),
+            )
 
     async def _spawn(self, child: Child) -> None:
         child.process = await asyncio.create_subprocess_exec(

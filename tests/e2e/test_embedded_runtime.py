@@ -41,15 +41,16 @@ def test_up_brings_every_service_to_healthy_and_down_leaves_no_process(tmp_path:
     try:
         up = _tracker("up", "--detach", env=env)
         assert up.returncode == 0, up.stdout + up.stderr + (data_dir / "tracker.log").read_text()
-        for name in ("gateway", "ingest", "scorer", "embedder", "extractor"):
+        for name in ("api-1", "api-2", "projector-1", "projector-2", "ingest", "scorer", "embedder", "extractor"):
             assert f"{name}" in up.stdout and "UNHEALTHY" not in up.stdout
         status = _tracker("status", env=env)
         assert status.returncode == 0, status.stdout
-        api = next(line.split()[-1] for line in status.stdout.splitlines() if "gateway" in line)
+        api = next(line.split()[-1] for line in status.stdout.splitlines() if "api-1" in line)
         detailed = httpx.get(api.replace("/api/health", "/api/v1/health/detailed"), timeout=10).json()
         assert detailed["status"] == "ok", detailed
-        assert set(detailed["checks"]) == {"database", "bus", "ingest", "scorer", "embedder", "extractor"}
-        assert len(_ours(data_dir)) >= 7  # supervisor, five services, NATS, PostgreSQL
+        stages = {"ingest", "scorer", "embedder", "extractor", "projector-1", "projector-2"}
+        assert set(detailed["checks"]) == {"database", "bus", *stages}
+        assert len(_ours(data_dir)) >= 11  # supervisor, two API replicas, two projectors, four stages, NATS, PostgreSQL
     finally:
         down = _tracker("down", env=env, timeout=120)
     assert down.returncode == 0, down.stdout + down.stderr

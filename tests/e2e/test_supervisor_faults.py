@@ -46,7 +46,7 @@ def test_embedded_servers_are_restarted_services_survive_and_a_killed_supervisor
         assert up.returncode == 0, up.stdout + up.stderr + (data_dir / "tracker.log").read_text()
         state = _state(data_dir)
         services = {name: s["pid"] for name, s in state["services"].items()}
-        api = state["services"]["gateway"]["health"].removesuffix("/api/health")
+        api = state["services"]["api-1"]["health"].removesuffix("/api/health")
         headers = {"Authorization": f"Bearer {(data_dir / 'api_token').read_text().strip()}"}
 
         def all_healthy() -> bool:

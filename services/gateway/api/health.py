@@ -52,7 +52,7 @@ class HealthController(Controller):
                 "stream": info.config.name,
                 "messages": info.state.messages,
                 "last_seq": info.state.last_seq,
-                "projected_seq": state.runner.applied_seq,
+                "projected_seq": state.committed.applied_seq,
             }
 
         def stage_probe(url: str) -> Any:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 
@@ -30,9 +30,10 @@ from nats.js.errors import NotFoundError
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 
-from services.gateway.hub import Frame, Hub
+from services.gateway.hub import Frame
 from services.gateway.projections import events_log
 from services.gateway.projections.base import Projection
+from services.gateway.projections.leader import LostLeadership
 from shared.bus.dlq import backoff_delay, dead_letter
 from shared.bus.reply import stream_sequence
 from shared.bus.streams import stream_name
@@ -105,6 +106,11 @@ async def apply_events(
                 checkpoints[projection.name] = changed[projection.name] = pending[-1][1]
 
 
+# Called after each commit with (previous position, new position, frames to relay).
+OnCommit = Callable[[int, int, list[Frame]], Awaitable[None]]
+Fence = Callable[[asyncpg.Connection], Awaitable[None]]
+
+
 @dataclass(frozen=True, slots=True)
 class Fetched:
     msg: Msg
@@ -118,14 +124,16 @@ class ProjectionRunner:
         pool: asyncpg.Pool,
         js: JetStreamContext,
         projections: Sequence[Projection],
-        hub: Hub,
+        on_commit: OnCommit,
         *,
         prefix: str = "tt",
         batch_size: int = 1000,
         max_attempts: int = 5,
         tracer_provider: trace.TracerProvider | None = None,
+        fence: Fence | None = None,
     ) -> None:
-        self._pool, self._js, self._projections, self._hub = pool, js, list(projections), hub
+        self._pool, self._js, self._projections, self._on_commit = pool, js, list(projections), on_commit
+        self._fence = fence
         self._prefix, self._batch_size, self._max_attempts = prefix, batch_size, max_attempts
         self._tracer = trace.get_tracer("tt.projections", tracer_provider=tracer_provider)
         self._tracing = tracing_enabled(tracer_provider)  # else spans are no-ops: skip parsing headers too
@@ -156,12 +164,13 @@ class ProjectionRunner:
                     frames = await self._handle(batch)
                     if frames is None:
                         break  # stopping while the database was away: nothing acked, the next run resumes
-                    self.committed_seq = max(self.committed_seq or 0, batch[-1].seq)
+                    after = self.committed_seq or 0
+                    self.committed_seq = max(after, batch[-1].seq)
                     self.last_progress = asyncio.get_running_loop().time()
                     # AckAll up to the committed sequence: every message below it was fetched without a gap.
                     with contextlib.suppress(Exception):  # a lost ack only means a redelivery the log drops
                         await batch[-1].msg.ack()
-                    self._hub.publish(frames)
+                    await self._on_commit(after, self.committed_seq, frames)
                 finally:
                     batches.task_done()
         finally:
@@ -296,6 +305,8 @@ class ProjectionRunner:
         while True:
             try:
                 return await self._apply_batch(batch)
+            except LostLeadership:
+                raise
             except Exception as exc:
                 if not is_infrastructure_error(exc):
                     log.warning("projection_batch_failed_retrying_one_by_one", error=str(exc), size=len(batch))
@@ -319,6 +330,8 @@ class ProjectionRunner:
         while True:
             try:
                 return await self._apply_batch([item])
+            except LostLeadership:
+                raise
             except Exception as exc:
                 if is_infrastructure_error(exc):  # the database, not the event: wait, never dead-letter
                     if self._stopping.is_set():
@@ -343,6 +356,8 @@ class ProjectionRunner:
         decoded = [item.event for item in batch if item.event is not None]
         names = [p.name for p in self._projections]
         async with self._pool.acquire() as conn, conn.transaction():
+            if self._fence is not None:
+                await self._fence(conn)
             checkpoints = await load_checkpoints(conn, [*names, STREAM_POSITION])
             position = checkpoints[STREAM_POSITION]
             changed = {STREAM_POSITION: max(position, batch[-1].seq)}

@@ -132,7 +132,7 @@ def test_kubernetes_scale_out_shape() -> None:
     nats = objects[("StatefulSet", "nats")]
     assert nats["spec"]["replicas"] == 3
     assert objects[("ConfigMap", "task-tracker-config")]["data"]["TT_STREAM_REPLICAS"] == "3"
-    for name in (*STAGES, "gateway"):
+    for name in (*STAGES, "gateway", "projector"):
         deployment = objects[("Deployment", name)]
         pod = deployment["spec"]["template"]
         assert pod["metadata"]["annotations"]["prometheus.io/scrape"] == "true"
@@ -141,6 +141,11 @@ def test_kubernetes_scale_out_shape() -> None:
         assert container["resources"]["limits"] and container["resources"]["requests"]
     for stage in STAGES:
         assert objects[("Deployment", stage)]["spec"]["replicas"] >= 2
+    # The split: stateless API replicas, and a projector with a standby.
+    assert objects[("Deployment", "gateway")]["spec"]["template"]["spec"]["containers"][0]["args"] == ["api"]
+    assert objects[("Deployment", "gateway")]["spec"]["replicas"] >= 2
+    assert objects[("Deployment", "projector")]["spec"]["template"]["spec"]["containers"][0]["args"] == ["projector"]
+    assert objects[("Deployment", "projector")]["spec"]["replicas"] == 2
     ingress = objects[("Ingress", "gateway")]
     assert ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-read-timeout"] == "86400"
     assert {p["path"] for p in ingress["spec"]["rules"][0]["http"]["paths"]} == {"/api", "/ws"}
@@ -175,3 +180,12 @@ def test_dockerfile_is_multi_stage_non_root_with_health_check() -> None:
         if line.startswith("COPY ") and "--from=" not in line:
             for source in line.split()[1:-1]:
                 assert (REPO / source).exists(), f"Dockerfile copies missing {source}"
+
+
+def test_compose_runs_the_split_shape() -> None:
+    services = compose()["services"]
+    assert services["api"]["command"] == ["api"]
+    assert services["projector"]["command"] == services["projector-standby"]["command"] == ["projector"]
+    for name in ("projector", "projector-standby"):
+        assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert "projector=http://projector:8105" in services["api"]["environment"]["TT_STAGE_URLS"]
