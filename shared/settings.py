@@ -74,6 +74,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     def __repr__(self) -> str:  # secrets never reach logs
         return f"Settings(database_url=<set:{bool(self.database_url)}>, nats_url={self.nats_url!r})"
 
+    @property
+    def nats_servers(self) -> list[str]:
+        """NATS_URL may list several cluster nodes, comma-separated; clients try them in turn."""
+        return [url.strip() for url in self.nats_url.split(",") if url.strip()] or ["nats://127.0.0.1:4222"]
+
     @classmethod
     def from_env(cls) -> Settings:
         tokens = tuple(t.strip() for t in _env("TT_API_TOKENS", "").split(",") if t.strip())

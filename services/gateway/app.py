@@ -102,7 +102,9 @@ def create_app(
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         state = app.state
         state.pool = await create_pool(settings.database_url)
-        state.nc = await nats.connect(settings.nats_url, name="gateway", max_reconnect_attempts=-1, drain_timeout=5)
+        state.nc = await nats.connect(
+            settings.nats_servers, name="gateway", max_reconnect_attempts=-1, reconnect_time_wait=1, drain_timeout=5
+        )
         state.js = state.nc.jetstream()
         await ensure_stream(state.js, settings.subject_prefix, replicas=settings.stream_replicas)
         state.publisher = Publisher(

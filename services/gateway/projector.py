@@ -113,7 +113,7 @@ def create_projector_app(
         state = app.state
         state.pool = await create_pool(settings.database_url)
         state.nc = await nats.connect(
-            settings.nats_url, name="projector", max_reconnect_attempts=-1, reconnect_time_wait=1
+            settings.nats_servers, name="projector", max_reconnect_attempts=-1, reconnect_time_wait=1
         )
         js = state.nc.jetstream()
         await ensure_stream(js, settings.subject_prefix, replicas=settings.stream_replicas)

@@ -99,7 +99,7 @@ class Stage:
         self.fetch_batch = fetch_batch
         self.tracer_provider = tracer_provider or trace.get_tracer_provider()
         self.broker = NatsBroker(
-            settings.nats_url or "nats://127.0.0.1:4222",
+            settings.nats_servers,
             # A broker away for any length of time is waited for; consumers resume when it is back.
             max_reconnect_attempts=-1,
             reconnect_time_wait=1,

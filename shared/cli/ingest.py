@@ -80,7 +80,7 @@ async def _run_import(args: argparse.Namespace, settings: Settings) -> int:
     from shared.db.pool import create_pool
 
     progress = Progress(count_messages_hint(args.path))
-    nc = await nats.connect(settings.nats_url, name="tracker-import")
+    nc = await nats.connect(settings.nats_servers, name="tracker-import", max_reconnect_attempts=-1)
     # The read model (when reachable) tells apart messages stored long ago, past the bus's dedupe window.
     pool = await create_pool(settings.database_url, max_size=2) if settings.database_url else None
     try:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from shared.runtime.servers import free_port
-from tests.e2e.processes import spawn, stop
+from shared.testing.processes import spawn, stop
 
 CONSOLE_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[.\d]*Z \[(debug|info|warning|error|critical)\s*\] ")
 

@@ -25,7 +25,7 @@ from shared.db import migrate
 from shared.db.pool import create_pool
 from shared.runtime.servers import free_port
 from shared.testing.gateway import TOKEN
-from tests.e2e.processes import NatsNode, spawn, stop
+from shared.testing.processes import NatsNode, spawn, stop
 
 TOTAL = 12_000
 CHUNK = 200

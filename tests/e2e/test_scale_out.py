@@ -1,0 +1,206 @@
+"""Scale-out on loopback: a 3-node JetStream cluster (R3 stream), two projectors, two API replicas, a scorer.
+
+Mid-ingest one NATS node is killed and so is the active projector. Nothing is lost or doubled, the standby
+projector continues from the committed position, and WebSocket clients on both API replicas receive every
+committed event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import httpx
+import nats
+import pytest
+import websockets
+
+from services.gateway import projections
+from services.gateway.projections.runner import replay, stream_position
+from shared.bus.publisher import Publisher
+from shared.bus.streams import ensure_stream, stream_name
+from shared.contracts import utcnow
+from shared.contracts.messages import MessageIngested
+from shared.db import migrate
+from shared.db.pool import create_pool
+from shared.runtime.servers import free_port
+from shared.testing.gateway import TOKEN
+from shared.testing.processes import Service, nats_cluster, spawn, stop
+from tests.e2e.test_nats_crash import READ_MODEL, stream_contents
+
+TOTAL = 4_000
+CHUNK = 100
+
+
+async def _collect(url: str, frames: list[dict[str, Any]], ready: asyncio.Event) -> None:
+    async with websockets.connect(url, max_size=None) as ws:
+        await ws.recv()  # the connection frame
+        ready.set()
+        async for raw in ws:
+            frame = json.loads(raw)
+            if "seq" in frame:
+                frames.append(frame)
+            elif frame.get("type") == "ping":
+                await ws.send(json.dumps({"action": "pong"}))
+
+
+async def _role(url: str) -> str | None:
+    try:
+        async with httpx.AsyncClient(timeout=2) as client:
+            return (await client.get(url)).json().get("role")  # type: ignore[no-any-return]
+    except httpx.HTTPError:
+        return None
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+async def test_a_node_and_the_active_projector_die_mid_ingest_and_every_replica_relays_everything(
+    database_url: str, subject_prefix: str, tmp_path: Path
+) -> None:
+    migrate.apply(database_url)
+    with nats_cluster(tmp_path / "nats") as nodes:
+        servers = [n.url for n in nodes]
+        nc = await nats.connect(servers, max_reconnect_attempts=-1, reconnect_time_wait=0.2)
+        js = nc.jetstream()
+        for _ in range(60):  # the cluster elects its meta leader first
+            try:
+                await ensure_stream(js, subject_prefix, replicas=3)
+                break
+            except Exception:
+                await asyncio.sleep(0.5)
+        else:
+            pytest.fail("the cluster never accepted an R3 stream")
+        env = {
+            "DATABASE_URL": database_url,
+            "NATS_URL": ",".join(servers),
+            "TT_SUBJECT_PREFIX": subject_prefix,
+            "TT_STREAM_REPLICAS": "3",
+            "TT_API_TOKENS": TOKEN,
+            "TT_DATA_DIR": str(tmp_path / "data"),
+        }
+        services: list[Service] = []
+        pool = await create_pool(database_url)
+        try:
+            projector_ports = [free_port(), free_port()]
+            for i, port in enumerate(projector_ports):
+                services.append(
+                    await spawn(
+                        f"projector{i}",
+                        ["projector"],
+                        {**env, "STAGE_PORT": str(port)},
+                        port,
+                        "/health",
+                        tmp_path / f"projector{i}.log",
+                    )
+                )
+            api_ports = [free_port(), free_port()]
+            for i, port in enumerate(api_ports):
+                services.append(
+                    await spawn(
+                        f"api{i}",
+                        ["api"],
+                        {**env, "API_PORT": str(port)},
+                        port,
+                        "/api/health",
+                        tmp_path / f"api{i}.log",
+                    )
+                )
+            scorer_port = free_port()
+            services.append(
+                await spawn(
+                    "scorer",
+                    ["stage", "scorer"],
+                    {**env, "STAGE_PORT": str(scorer_port)},
+                    scorer_port,
+                    "/health",
+                    tmp_path / "scorer.log",
+                )
+            )
+            health = {p: f"http://127.0.0.1:{p}/health" for p in projector_ports}
+            for _ in range(100):
+                roles = {p: await _role(u) for p, u in health.items()}
+                if sorted(map(str, roles.values())) == ["active", "standby"]:
+                    break
+                await asyncio.sleep(0.1)
+            active_port = next(p for p, r in roles.items() if r == "active")
+            standby_port = next(p for p in projector_ports if p != active_port)
+            active = services[projector_ports.index(active_port)]
+
+            received: list[list[dict[str, Any]]] = [[], []]
+            readiness = [asyncio.Event(), asyncio.Event()]
+            clients = [
+                asyncio.create_task(
+                    _collect(f"ws://127.0.0.1:{port}/ws?token={TOKEN}&topics=messages", received[i], readiness[i])
+                )
+                for i, port in enumerate(api_ports)
+            ]
+            await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readiness)), 20)
+
+            publisher = Publisher(js, producer="test", prefix=subject_prefix)
+            messages = [
+                MessageIngested(
+                    key=f"telegram:-9:{i}", chat_id="-9", message_id=i, text=f"Звіт {i}: deploy ok", sent_at=utcnow()
+                )
+                for i in range(TOTAL)
+            ]
+
+            async def ingest() -> None:
+                for start in range(0, TOTAL, CHUNK):
+                    chunk = messages[start : start + CHUNK]
+                    await publisher.publish_many([(publisher.envelope(m), m.key) for m in chunk])
+                    await asyncio.sleep(0.05)
+
+            async def faults() -> None:
+                await asyncio.sleep(1.0)
+                nodes[1].crash()  # one of three nodes: the R3 stream keeps its quorum
+                await asyncio.sleep(1.0)
+                active.proc.send_signal(signal.SIGKILL)  # the active projector, without a goodbye
+
+            await asyncio.gather(ingest(), faults())
+            for _ in range(100):  # the standby takes the lock once the dead one's connection is gone
+                if await _role(health[standby_port]) == "active":
+                    break
+                await asyncio.sleep(0.2)
+            assert await _role(health[standby_port]) == "active"
+
+            stream = stream_name(subject_prefix)
+            deadline = asyncio.get_running_loop().time() + 240
+            while True:
+                last_seq = (await js.stream_info(stream)).state.last_seq
+                scored = await pool.fetchval("SELECT count(*) FROM messages WHERE classification IS NOT NULL")
+                if scored == TOTAL and await stream_position(pool) == last_seq:
+                    break
+                assert asyncio.get_running_loop().time() < deadline, f"stalled at {scored}/{TOTAL}"
+                await asyncio.sleep(0.5)
+            await asyncio.sleep(2)  # the last commit notices reach the replicas
+
+            held = await stream_contents(js, subject_prefix)
+            logged = {r["seq"] for r in await pool.fetch("SELECT seq FROM events")}
+            assert logged == set(held)
+            ingested = Counter(k for t, k in held.values() if t == "messages.ingested")
+            scored_keys = Counter(k for t, k in held.values() if t == "noise_filtering.message_scored")
+            assert set(ingested) == set(scored_keys) == {m.key for m in messages}
+            assert max(ingested.values()) == max(scored_keys.values()) == 1
+
+            relayed = {r["seq"] for r in await pool.fetch("SELECT seq FROM events WHERE topic = 'messages'")}
+            for frames in received:
+                seqs = [f["seq"] for f in frames]
+                assert len(seqs) == len(set(seqs)), "a frame was relayed twice"
+                assert set(seqs) == relayed, f"missing {len(relayed - set(seqs))} frames"
+            for task in clients:
+                task.cancel()
+
+            live = [tuple(r) for r in await pool.fetch(READ_MODEL)]
+            for service in services:
+                await stop(service)
+            await replay(pool, projections.ALL)
+            assert [tuple(r) for r in await pool.fetch(READ_MODEL)] == live
+        finally:
+            for service in services:
+                await stop(service)
+            await pool.close()
+            await nc.close()
