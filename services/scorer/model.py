@@ -17,7 +17,7 @@ from typing import Final
 
 import msgspec
 
-from services.scorer.features import text_grams
+from services.scorer.features import text_words, word_grams
 from services.scorer.rules import RULE_FEATURES, RuleEvidence
 
 __all__ = [
@@ -32,7 +32,8 @@ __all__ = [
 
 DEFAULT_MODEL_PATH: Final = Path(__file__).with_name("content_model.json")
 NOISE_BAND: Final = 0.15  # content below this is noise whatever the context (see scoring.content_ceiling)
-SIGNAL_BAND: Final = 0.75  # content above this is signal at neutral context (0.3 + 0.4 * 0.75 = 0.60)
+SIGNAL_BAND: Final = 0.75
+_MAX_CACHED_WORDS: Final = 200_000  # content above this is signal at neutral context (0.3 + 0.4 * 0.75 = 0.60)
 
 
 class Head(msgspec.Struct, frozen=True):
@@ -48,19 +49,38 @@ class ContentModel(msgspec.Struct, frozen=True, kw_only=True):
     grams: dict[str, tuple[float, float]]
     trained_on: int = 0  # messages, for the record
     seed: int = 0
+    # word → (n-grams, Σ not_noise weights, Σ signal weights): the hot path, filled as words are met.
+    words: dict[str, tuple[int, float, float]] = msgspec.field(default_factory=dict)
+
+    def _word(self, word: str) -> tuple[int, float, float]:
+        found = self.words.get(word)
+        if found is None:
+            grams = word_grams(word)
+            lookup = self.grams.get
+            w_any = w_signal = 0.0
+            for gram in grams:
+                weights = lookup(gram)
+                if weights is not None:
+                    w_any += weights[0]
+                    w_signal += weights[1]
+            if len(self.words) >= _MAX_CACHED_WORDS:
+                self.words.clear()
+            found = self.words[word] = (len(grams), w_any, w_signal)
+        return found
 
     def probabilities(self, text: str, evidence: RuleEvidence) -> tuple[float, float]:
         """(P(not noise), P(signal)) of a text whose rule evidence is already known."""
         z_any, z_signal = self.not_noise.bias, self.signal.bias
-        grams = text_grams(text)
-        if grams:
-            lookup = self.grams.get
-            scale = 1.0 / math.sqrt(len(grams))  # L2-normalised binary vector, as in training
-            for gram in grams:
-                weights = lookup(gram)
-                if weights is not None:
-                    z_any += weights[0] * scale
-                    z_signal += weights[1] * scale
+        count, g_any, g_signal = 0, 0.0, 0.0
+        for word in text_words(text):
+            n, w_any, w_signal = self._word(word)
+            count += n
+            g_any += w_any
+            g_signal += w_signal
+        if count:
+            scale = 1.0 / math.sqrt(count)  # as in training: the bag of n-grams scaled by 1/sqrt of its size
+            z_any += g_any * scale
+            z_signal += g_signal * scale
         for value, w_any, w_signal in zip(evidence.features(), self.not_noise.rules, self.signal.rules, strict=True):
             z_any += w_any * value
             z_signal += w_signal * value

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from services.scorer.evaluation import LabelledMessage, evaluate, load_labelled
-from services.scorer.features import text_grams
+from services.scorer.features import text_grams, text_words, word_grams
 from services.scorer.model import DEFAULT_MODEL_PATH, ContentModel, Head
 from services.scorer.rules import RULE_FEATURES, rule_evidence
 
@@ -45,22 +45,24 @@ def _matrix(items: Sequence[LabelledMessage], vocabulary: dict[str, int] | None 
     import numpy as np
     from scipy.sparse import csr_matrix, hstack
 
-    gram_sets = [text_grams(m.text) for m in items]
     if vocabulary is None:
-        counts: dict[str, int] = {}
-        for grams in gram_sets:
-            for g in grams:
+        counts: dict[str, int] = {}  # document frequency
+        for m in items:
+            for g in text_grams(m.text):
                 counts[g] = counts.get(g, 0) + 1
         vocabulary = {g: i for i, g in enumerate(sorted(g for g, c in counts.items() if c >= MIN_DF))}
     rows, cols, vals = [], [], []
-    for r, grams in enumerate(gram_sets):
-        scale = 1.0 / math.sqrt(len(grams)) if grams else 0.0
-        for g in grams:
+    for r, m in enumerate(items):
+        # The bag of the words' n-grams (repeats count) scaled by 1/sqrt of its size, as model.py sums them.
+        bag = [g for word in text_words(m.text) for g in word_grams(word)]
+        scale = 1.0 / math.sqrt(len(bag)) if bag else 0.0
+        for g in bag:
             col = vocabulary.get(g)
             if col is not None:
                 rows.append(r)
                 cols.append(col)
                 vals.append(scale)
+    # Duplicate (row, col) entries are summed: an n-gram twice in a message counts twice.
     grams_matrix = csr_matrix((vals, (rows, cols)), shape=(len(items), len(vocabulary)))
     rules = np.array([rule_evidence(m.text).features() for m in items], dtype=float)
     return hstack([csr_matrix(rules), grams_matrix]).tocsr(), vocabulary
