@@ -2,6 +2,7 @@
 
 from services.extractor import handlers
 from services.extractor.analysis import handlers as analysis_handlers
+from services.extractor.experiments import handlers as experiment_handlers
 from shared.bus.service import Stage
 from shared.settings import Settings
 
@@ -11,4 +12,5 @@ def build_stage(settings: Settings, provider: object | None = None) -> Stage:
     stage = Stage("extractor", settings)
     handlers.register(stage, provider)
     analysis_handlers.register(stage)
+    experiment_handlers.register(stage)
     return stage

@@ -24,6 +24,7 @@ from services.gateway.api.agents import AgentsController
 from services.gateway.api.analysis import AnalysisController
 from services.gateway.api.asyncapi import AsyncAPIController
 from services.gateway.api.chats import ChatsController
+from services.gateway.api.experiments import ExperimentsController
 from services.gateway.api.health import HealthController
 from services.gateway.api.ingestion import IngestionController
 from services.gateway.api.knowledge_atoms import AtomsController
@@ -74,6 +75,7 @@ CONTROLLERS: list[Any] = [
     TasksController,
     ProposalsController,
     AnalysisController,
+    ExperimentsController,
     KnowledgeRunsController,
     TopicsController,
     AtomsController,

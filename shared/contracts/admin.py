@@ -143,11 +143,26 @@ class AnalysisRunClosed(EventData, frozen=True, kw_only=True):
     rejection_rate: float | None = None
 
 
+class ExperimentCreated(EventData, frozen=True, kw_only=True):
+    """experiments.experiment_created: a pending classification experiment; cmd.experiments.run runs it."""
+
+    experiment_id: str
+    sample_size: int
+    agent_id: str | None = None
+    provider_id: str | None = None
+    model: str | None = None
+
+
+class ExperimentDeleted(EventData, frozen=True, kw_only=True):
+    experiment_id: str
+
+
 class ExperimentStarted(EventData, frozen=True, kw_only=True):
     experiment_id: str
     provider_id: str | None = None
     model: str | None = None
     sample_size: int
+    topics: list[dict[str, Any]] = []  # the topics as they were when the run began (id, name)
 
 
 class ExperimentProgress(EventData, frozen=True, kw_only=True):

@@ -53,3 +53,11 @@ class StartAnalysis(EventData, frozen=True, kw_only=True):
 
 class CancelAnalysis(EventData, frozen=True, kw_only=True):
     run_id: str
+
+
+class RunExperiment(EventData, frozen=True, kw_only=True):
+    """cmd.experiments.run: classify a TABLESAMPLE of topic-labelled messages with the topic_classifier agent."""
+
+    experiment_id: str
+    sample_size: int
+    agent_id: str | None = None

@@ -68,6 +68,8 @@ _EVENTS: dict[str, type[EventData]] = {
     "messages.ingestion.completed": messages.IngestionCompleted,
     "messages.ingestion.failed": messages.IngestionFailed,
     "messages.ingestion.cancelled": messages.IngestionCancelled,
+    "experiments.experiment_created": admin.ExperimentCreated,
+    "experiments.experiment_deleted": admin.ExperimentDeleted,
     "experiments.experiment_started": admin.ExperimentStarted,
     "experiments.experiment_progress": admin.ExperimentProgress,
     "experiments.experiment_completed": admin.ExperimentCompleted,
@@ -109,6 +111,7 @@ _COMMANDS: dict[str, type[EventData]] = {
     "cmd.extractor.cancel": commands.CancelRun,
     "cmd.analysis.start": commands.StartAnalysis,
     "cmd.analysis.cancel": commands.CancelAnalysis,
+    "cmd.experiments.run": commands.RunExperiment,
 }
 
 REGISTRY: dict[str, EventSpec] = {

@@ -4,6 +4,7 @@ from services.gateway.projections import (
     atoms,  # noqa: F401 - registers its handlers on the knowledge projection
     configuration,
     embeddings,
+    experiments,
     extraction_runs,
     extraction_schedules,
     ingestion_jobs,
@@ -21,6 +22,7 @@ ALL: tuple[Projection, ...] = (
     ingestion_jobs.projection,
     configuration.projection,
     tasks.projection,
+    experiments.projection,
     extraction_schedules.projection,
     extraction_runs.projection,
     knowledge_graph.projection,
