@@ -18,6 +18,8 @@ from services.gateway.knowledge.digest import (
     build_digest,
     digest_json,
     render_markdown,
+    shown,
+    with_sources,
 )
 
 DAYS = (7, 14, 30)
@@ -25,14 +27,18 @@ MARKDOWN = "text/markdown"  # Litestar adds "; charset=utf-8" to text types
 # Candidates: decisions of the window, and every live blocker / problem / question (open ones of any age).
 _ATOMS_SQL = """
 SELECT a.id, a.type, a.title, a.content, a.confidence::float8 AS confidence, a.approved, a.created_at,
-       a.source_message_keys,
-       coalesce((SELECT array_agg(ARRAY[t.id::text, t.name] ORDER BY x.similarity DESC NULLS LAST, t.name)
-                 FROM atom_topics x JOIN topics t ON t.id = x.topic_id WHERE x.atom_id = a.id), '{}') AS topics
+       a.source_message_keys
 FROM atoms a
 WHERE NOT a.archived
   AND ((a.type = 'decision' AND a.created_at >= $1) OR a.type IN ('blocker', 'problem', 'question'))
   AND ($2::uuid IS NULL OR EXISTS (SELECT 1 FROM atom_topics x WHERE x.atom_id = a.id AND x.topic_id = $2))
 ORDER BY a.created_at, a.id
+"""
+# One join for every candidate's topics (a subquery per atom cost ~0.1 ms each: 0.2 s at 2k candidates).
+_TOPICS_SQL = """
+SELECT x.atom_id, t.id::text AS id, t.name
+FROM atom_topics x JOIN topics t ON t.id = x.topic_id WHERE x.atom_id = ANY($1::uuid[])
+ORDER BY x.atom_id, x.similarity DESC NULLS LAST, t.name
 """
 _LINKS_SQL = """
 SELECT l.target_atom_id AS atom_id, l.link_type, o.type AS other_type, o.archived AS other_archived
@@ -77,9 +83,11 @@ class DigestController(Controller):
                 raise NotFoundException(f"no topic {topic}")
             topic_ref = (str(topic), name)
         rows = await pool.fetch(_ATOMS_SQL, now - timedelta(days=days), topic)
-        links = await pool.fetch(_LINKS_SQL, [r["id"] for r in rows])
-        keys = sorted({k for r in rows for k in r["source_message_keys"]})
-        sources = {m["key"]: m for m in await pool.fetch(_SOURCES_SQL, keys)}
+        candidate_ids = [r["id"] for r in rows]
+        links = await pool.fetch(_LINKS_SQL, candidate_ids)
+        topics_of: dict[str, list[tuple[str, str]]] = {}
+        for t in await pool.fetch(_TOPICS_SQL, candidate_ids):
+            topics_of.setdefault(str(t["atom_id"]), []).append((t["id"], t["name"]))
         atoms = [
             DigestAtom(
                 id=str(r["id"]),
@@ -89,12 +97,7 @@ class DigestController(Controller):
                 confidence=r["confidence"],
                 approved=r["approved"],
                 created_at=r["created_at"],
-                topics=[(t[0], t[1]) for t in r["topics"]],
-                sources=[
-                    SourceMessage(key=k, text=m["text"], author=m["author"], sent_at=m["sent_at"])
-                    for k in r["source_message_keys"]
-                    if (m := sources.get(k)) is not None
-                ],
+                topics=topics_of.get(str(r["id"]), []),
             )
             for r in rows
         ]
@@ -106,6 +109,19 @@ class DigestController(Controller):
             topic=topic_ref,
             limit=limit,
         )
+        # Source messages only for what is listed: candidates can be thousands, the digest shows `limit` each.
+        keys_of = {str(r["id"]): r["source_message_keys"] for r in rows}
+        listed = {a.id: keys_of[a.id] for a in shown(result)}
+        found = {m["key"]: m for m in await pool.fetch(_SOURCES_SQL, sorted({k for ks in listed.values() for k in ks}))}
+        sources = {
+            atom_id: [
+                SourceMessage(key=k, text=m["text"], author=m["author"], sent_at=m["sent_at"])
+                for k in keys
+                if (m := found.get(k)) is not None
+            ]
+            for atom_id, keys in listed.items()
+        }
+        result = with_sources(result, sources)
         if wants_markdown(request):
             return Response(render_markdown(result), media_type=MARKDOWN)  # type: ignore[return-value]
         return shaped(digest_json(result), Digest)

@@ -7,7 +7,7 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.exceptions import ClientException, HTTPException, NotFoundException
+from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from services.gateway.api.knowledge_responses import (
@@ -20,7 +20,7 @@ from services.gateway.api.knowledge_responses import (
 )
 from services.gateway.auth import requires_token
 from services.gateway.knowledge.diff import snapshot_diff
-from services.gateway.knowledge.review import REVIEW, review
+from services.gateway.knowledge.review import REVIEW, review, review_many
 from services.gateway.projections.knowledge_versions import TABLES
 
 EntityName = Literal["topic", "atom"]
@@ -188,16 +188,8 @@ class VersionsController(Controller):
 
 
 async def _bulk(request: Request[Any, Any, Any], data: BulkRequest, *, approve: bool) -> BulkResult:
-    results = []
-    for item in data.items:
-        ref = {"entity": item.entity, "entity_id": str(item.entity_id), "version": item.version}
-        try:
-            done = await review(request, item.entity, item.entity_id, item.version, approve=approve, reason=data.reason)
-            results.append({**ref, "status": done["state"], "event_id": done["event_id"]})
-        except NotFoundException as exc:
-            results.append({**ref, "status": "not_found", "detail": exc.detail})
-        except HTTPException as exc:
-            results.append({**ref, "status": "conflict", "detail": exc.detail})
+    items = [(item.entity, item.entity_id, item.version) for item in data.items]
+    results = await review_many(request, items, approve=approve, reason=data.reason)
     done_state = "approved" if approve else "rejected"
     body = {"results": results, "done": sum(r["status"] == done_state for r in results), "total": len(results)}
     return shaped(body, BulkResult)

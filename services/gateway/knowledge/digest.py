@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -97,8 +97,12 @@ def build_digest(
         for (topic_id, name), group in sorted(by_topic.items(), key=lambda kv: (kv[0][0] is None, kv[0][1].lower()))
     ]
 
+    touching: dict[str, list[Link]] = defaultdict(list)  # by atom: each atom looks at its own links only
+    for link in links:
+        touching[link.atom_id].append(link)
+
     def still_open(types: tuple[str, ...]) -> list[DigestAtom]:
-        found = [a for a in atoms if a.type in types and not resolved(a, links)]
+        found = [a for a in atoms if a.type in types and not resolved(a, touching.get(a.id, []))]
         return sorted(found, key=lambda a: (a.created_at, a.id))
 
     problems, questions = still_open(PROBLEM_TYPES), still_open(("question",))
@@ -116,6 +120,25 @@ def build_digest(
         open_problems=problems[:limit],
         open_questions=questions[:limit],
         totals=totals,
+    )
+
+
+def shown(digest: Digest) -> list[DigestAtom]:
+    """Every atom the digest lists (after the limit): only these need their source messages."""
+    return [a for _, _, group in digest.decisions for a in group] + digest.open_problems + digest.open_questions
+
+
+def with_sources(digest: Digest, sources: dict[str, list[SourceMessage]]) -> Digest:
+    """The digest with each listed atom's source messages filled in (by atom id)."""
+
+    def fill(atoms: list[DigestAtom]) -> list[DigestAtom]:
+        return [replace(a, sources=sources.get(a.id, [])) for a in atoms]
+
+    return replace(
+        digest,
+        decisions=[(tid, name, fill(group)) for tid, name, group in digest.decisions],
+        open_problems=fill(digest.open_problems),
+        open_questions=fill(digest.open_questions),
     )
 
 

@@ -16,7 +16,7 @@ from litestar import Request
 from litestar.exceptions import HTTPException, NotFoundException
 
 from services.gateway.projections.knowledge_versions import TABLES, normalised_snapshot
-from services.gateway.writes import emit_applied
+from services.gateway.writes import emit_applied, until_applied
 from shared.contracts.knowledge import EntityArchived, VersionCreated, VersionReviewed
 
 Entity = str  # "topic" | "atom"
@@ -130,6 +130,55 @@ async def review(
         "reason": reason,
         "event_id": envelope.id,
     }
+
+
+async def review_many(
+    request: Request[Any, Any, Any], items: list[tuple[Entity, UUID, int]], *, approve: bool, reason: str | None
+) -> list[dict[str, Any]]:
+    """Bulk review: each item checked and published in turn, then one wait for the projector (not one per item).
+
+    Results per item: approved / rejected, conflict (not proposed, or reviewed concurrently), not_found.
+    """
+    state = request.app.state
+    who = reviewer(request)
+    event_type = "knowledge.version_approved" if approve else "knowledge.version_rejected"
+    results: list[dict[str, Any]] = []
+    last_seq = 0
+    for entity, entity_id, version in items:
+        ref = {"entity": entity, "entity_id": entity_id, "version": version}
+        t = TABLES[entity]
+        row = await state.pool.fetchrow(
+            f"SELECT state, snapshot FROM {t.versions} WHERE {t.key} = $1 AND version = $2", entity_id, version
+        )
+        if row is None:
+            results.append({**ref, "status": "not_found", "detail": f"no version {version} of {entity} {entity_id}"})
+            continue
+        if row["state"] != "proposed":
+            results.append({**ref, "status": "conflict", "detail": f"already {row['state']}"})
+            continue
+        if approve and entity == "topic":
+            try:
+                await ensure_topic_name_free(state.pool, row["snapshot"]["name"], entity_id)
+            except HTTPException as exc:
+                results.append({**ref, "status": "conflict", "detail": exc.detail})
+                continue
+        event = VersionReviewed(
+            entity=entity,  # type: ignore[arg-type]
+            entity_id=str(entity_id),
+            version=version,
+            reviewed_by=who,
+            reason=reason,
+        )
+        envelope = state.publisher.envelope(event, event_type=event_type)
+        ack = await state.publisher.publish(envelope, msg_id=f"review:{entity}:{entity_id}:{version}")
+        if ack.duplicate:
+            results.append({**ref, "status": "conflict", "detail": "already being reviewed"})
+            continue
+        last_seq = max(last_seq, ack.seq)
+        results.append({**ref, "status": "approved" if approve else "rejected", "event_id": envelope.id})
+    if last_seq:
+        await until_applied(state, last_seq)
+    return results
 
 
 async def ensure_topic_name_free(pool: Any, name: str, topic_id: UUID) -> None:

@@ -6,12 +6,15 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 import pytest
 
 from services.gateway import projections
 from services.gateway.projections.runner import replay
 from shared.contracts import uuid7
 from shared.contracts.knowledge import (
+    AtomCreated,
+    AtomTopic,
     AutoApprovalRuleChanged,
     EntityArchived,
     ExtractionCancelling,
@@ -50,6 +53,18 @@ async def _rows(harness: GatewayHarness, sql: str, *args: Any) -> list[dict[str,
 async def test_a_run_builds_topics_atoms_links_versions_and_marks_its_messages(harness: GatewayHarness) -> None:
     async with harness.serve():
         run_id, ids = await seed_run(harness)
+        # One atom id twice in one batch (a redelivered command re-publishing it): the first wins, once.
+        twin = AtomCreated(
+            atom_id=uuid7(),
+            type="idea",
+            title="Перший",
+            content="",
+            confidence=0.8,
+            topics=[AtomTopic(topic_id=ids["topic"]), AtomTopic(topic_id=ids["topic"], similarity=0.5)],
+        )
+        again = msgspec.structs.replace(twin, title="Другий")
+        await harness.publisher.publish_many([(harness.publisher.envelope(e), None) for e in (twin, again)])
+        await wait_until(harness, "SELECT 1 FROM atoms WHERE id = $1", twin.atom_id)
         # The same topic again (another run naming it differently cased) changes nothing.
         await publish(harness, [TopicCreated(topic_id=topic_id_for("deploy PIPELINE"), name="deploy PIPELINE")])
         await harness.publisher.emit(ExtractionCompleted(run_id=run_id, status="failed", error="late duplicate"))
@@ -65,15 +80,20 @@ async def test_a_run_builds_topics_atoms_links_versions_and_marks_its_messages(h
     (topic,) = await _rows(harness, "SELECT * FROM topics")
     assert topic["name"] == TOPIC and str(topic["id"]) == ids["topic"] and topic["color"] == "#3366ff"
     atoms = {r["type"]: r for r in await _rows(harness, "SELECT * FROM atoms")}
-    assert set(atoms) == {"problem", "solution", "decision", "question"}
+    assert set(atoms) == {"problem", "solution", "decision", "question", "idea"}
+    assert atoms["idea"]["title"] == "Перший"
+    (membership,) = await _rows(harness, "SELECT similarity FROM atom_topics WHERE atom_id = $1", atoms["idea"]["id"])
+    assert membership["similarity"] == pytest.approx(0.5)
+    assert len(await _rows(harness, "SELECT 1 FROM atom_versions WHERE atom_id = $1", atoms["idea"]["id"])) == 1
+    del atoms["idea"]
     assert atoms["problem"]["source_message_keys"] == KEYS[:2] and not atoms["problem"]["approved"]
     links = await _rows(harness, "SELECT * FROM atom_links")
     assert [(str(x["source_atom_id"]), str(x["target_atom_id"]), x["link_type"]) for x in links] == [
         (ids["solution"], ids["problem"], "solves")
     ]
-    assert len(await _rows(harness, "SELECT * FROM atom_topics WHERE topic_id = $1", topic["id"])) == 4
+    assert len(await _rows(harness, "SELECT * FROM atom_topics WHERE topic_id = $1", topic["id"])) == 5
     versions = await _rows(harness, "SELECT atom_id, version, state, snapshot FROM atom_versions")
-    assert {(v["version"], v["state"]) for v in versions} == {(1, "proposed")} and len(versions) == 4
+    assert {(v["version"], v["state"]) for v in versions} == {(1, "proposed")} and len(versions) == 5
     (topic_version,) = await _rows(harness, "SELECT version, state, snapshot FROM topic_versions")
     assert topic_version["state"] == "approved" and topic_version["snapshot"]["name"] == TOPIC
     run = (await _rows(harness, "SELECT * FROM extraction_runs WHERE id = $1", run_id))[0]
