@@ -163,6 +163,7 @@ def create_app(
             }
         ),
         exception_handlers=exception_handlers(),
+        logging_config=None,  # shared.logging configures every logger; Litestar's default would replace it
         openapi_config=OpenAPIConfig(
             title="Task Tracker API",
             version="0.1.0",

@@ -157,6 +157,7 @@ def create_projector_app(
         lifespan=[lifespan],
         state=State({"status": ProjectorStatus()}),
         openapi_config=None,
+        logging_config=None,  # shared.logging configures every logger
     )
 
 

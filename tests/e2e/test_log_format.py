@@ -33,3 +33,27 @@ async def test_a_stage_writes_one_log_format_without_ansi_codes(
         assert {r.get("service") for r in records} == {"scorer"}
     else:
         assert [line for line in lines if not CONSOLE_LINE.match(line)] == []
+
+
+async def test_the_projector_and_an_api_replica_write_the_same_format(
+    database_url: str, nats_url: str, subject_prefix: str, tmp_path: Path
+) -> None:
+    from shared.db import migrate
+
+    migrate.apply(database_url)
+    env = {
+        "DATABASE_URL": database_url,
+        "NATS_URL": nats_url,
+        "TT_SUBJECT_PREFIX": subject_prefix,
+        "LOG_FORMAT": "json",
+    }
+    for name, argv, port_var, health in (
+        ("projector", ["projector"], "STAGE_PORT", "/health"),
+        ("api", ["api"], "API_PORT", "/api/health"),
+    ):
+        port, log = free_port(), tmp_path / f"{name}.log"
+        await stop(await spawn(name, argv, {**env, port_var: str(port)}, port, health, log))
+        lines = [line for line in log.read_text().splitlines() if line.strip()]
+        assert len(lines) >= 3
+        records = [json.loads(line) for line in lines]  # uvicorn's and Litestar's lines too
+        assert {r.get("service") for r in records} == {name}
