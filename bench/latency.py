@@ -56,7 +56,7 @@ async def measure(messages: int) -> dict[str, float]:
             (await client.patch(f"/api/v1/chats/{CHAT}", json={"monitored": True})).raise_for_status()
             for _ in range(100):
                 chats = (await client.get("/api/v1/chats", params={"monitored": True})).json()
-                if any(str(c.get("chat_id")) == str(CHAT) for c in chats.get("items", chats)):
+                if any(str(c.get("chat_id")) == str(CHAT) for c in chats):
                     break
                 await asyncio.sleep(0.1)
             ws_url = api.replace("http://", "ws://") + "/ws?topics=messages"
@@ -74,6 +74,8 @@ async def measure(messages: int) -> dict[str, float]:
                     response.raise_for_status()
                     while True:
                         frame = json.loads(await asyncio.wait_for(ws.recv(), 30))
+                        if frame.get("type") == "ping":
+                            await ws.send(json.dumps({"action": "pong"}))
                         if frame.get("type") == "noise_filtering.message_scored" and frame["data"]["key"] == key:
                             break
                     latencies.append((time.perf_counter() - started) * 1000)

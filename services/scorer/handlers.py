@@ -73,13 +73,14 @@ def register_live(stage: Stage) -> None:
         for _, scored in pairs:
             MESSAGES_CLASSIFIED.labels(scored.classification).inc()
 
-    @stage.handles_batch("messages.ingested", batch_size=100, max_wait_s=0.2)
+    # A short linger: under load batches fill at once; a lone live message is not held back (webhook latency).
+    @stage.handles_batch("messages.ingested", batch_size=100, max_wait_s=0.02)
     async def on_ingested(envelopes: list[Envelope], stage: Stage) -> None:
         """Score every new message."""
         items = [_from_ingested(e.data) for e in envelopes]
         await publish(stage, list(zip(envelopes, await pipeline_of(stage).score(items), strict=True)))
 
-    @stage.handles_batch("messages.updated", batch_size=100, max_wait_s=0.2)
+    @stage.handles_batch("messages.updated", batch_size=100, max_wait_s=0.02)
     async def on_updated(envelopes: list[Envelope], stage: Stage) -> None:
         """Re-score an edited message."""
         items = [_from_updated(e.data) for e in envelopes]

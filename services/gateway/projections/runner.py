@@ -207,7 +207,7 @@ class ProjectionRunner:
             while not self._stopping.is_set():
                 lost = False  # a fetch that failed may have had messages in flight: resync to be sure
                 try:
-                    msgs = await sub.fetch(self._batch_size, timeout=0.5)
+                    msgs = await self._fetch_batch(sub)
                     failures = 0
                 except (TimeoutError, NatsTimeoutError):
                     self.last_progress = asyncio.get_running_loop().time()
@@ -233,6 +233,21 @@ class ProjectionRunner:
         finally:
             with contextlib.suppress(Exception):
                 await sub.unsubscribe()
+
+    async def _fetch_batch(self, sub: JetStreamContext.PullSubscription) -> list[Msg]:
+        """Wait up to 0.5 s for one message, then take whatever else is already waiting (up to a batch).
+
+        A single fetch of a whole batch would hold a trickle of events until the batch filled or its timeout
+        passed (nats-py keeps a lingering pull open), adding up to 0.5 s to every live event's latency.
+        """
+        first = await sub.fetch(1, timeout=0.5)
+        if self._batch_size <= 1:
+            return first
+        try:
+            rest = await sub.fetch(self._batch_size - 1, timeout=0.01)
+        except (TimeoutError, NatsTimeoutError):
+            rest = []
+        return first + rest
 
     async def _resync(
         self,
