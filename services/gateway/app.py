@@ -16,7 +16,6 @@ from litestar import Litestar
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
-from litestar.static_files import create_static_files_router
 from opentelemetry import trace
 
 from services.gateway import projections
@@ -43,6 +42,7 @@ from services.gateway.api.providers import ProvidersController
 from services.gateway.api.search import SearchController
 from services.gateway.api.tasks import TasksController
 from services.gateway.api.webhooks import TelegramWebhookController
+from services.gateway.dashboard import dashboard_router
 from services.gateway.errors import exception_handlers
 from services.gateway.hub import Hub
 from services.gateway.projections.base import Projection
@@ -145,11 +145,7 @@ def create_app(
             await state.pool.close()
 
     # The embedded run has no nginx: the gateway serves the dashboard itself once it is built.
-    dashboard = (
-        [create_static_files_router("/dashboard", directories=[DASHBOARD_DIST], html_mode=True, name="dashboard")]
-        if DASHBOARD_DIST.is_dir()
-        else []
-    )
+    dashboard = [dashboard_router(DASHBOARD_DIST)] if (DASHBOARD_DIST / "index.html").is_file() else []
     return Litestar(
         route_handlers=[*CONTROLLERS, ws_handler, *dashboard],
         lifespan=[lifespan],

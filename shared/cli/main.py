@@ -7,6 +7,7 @@ import sys
 
 from shared.cli.db import add_db_commands
 from shared.cli.ingest import add_ingest_commands
+from shared.cli.openapi import add_openapi_command
 from shared.cli.ops import add_ops_commands
 from shared.cli.runtime import add_runtime_commands
 
@@ -30,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_db_commands(sub)
     add_ops_commands(sub)  # after db: it extends `db` with backup/restore and a backup before migrate
     add_ingest_commands(sub)
+    add_openapi_command(sub)
     evaluate = sub.add_parser("eval", help="measure quality on labelled data")
     what = evaluate.add_subparsers(dest="what", required=True)
     scoring = what.add_parser(

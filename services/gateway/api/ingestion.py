@@ -11,6 +11,7 @@ from litestar import Controller, Request, get, post
 from litestar.exceptions import ClientException, HTTPException, NotFoundException
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
+from services.gateway.api.responses import CancelRequested, IngestionEstimate, IngestionJob, shaped
 from services.gateway.auth import requires_token
 from shared.contracts import uuid7
 from shared.contracts.commands import CancelIngestionJob, StartIngestionJob
@@ -37,8 +38,8 @@ def _check_window(since: datetime | None, until: datetime | None, depth: int | N
         raise ClientException(detail="since must be before until", extra=[{"field": "until"}])
 
 
-def _job(row: Any) -> dict[str, Any]:
-    return {**dict(row), "id": str(row["id"])}
+def _job(row: Any) -> IngestionJob:
+    return shaped(dict(row), IngestionJob)  # type: ignore[no-any-return]
 
 
 class IngestionController(Controller):
@@ -46,7 +47,7 @@ class IngestionController(Controller):
     tags = ["ingestion"]
 
     @post("/jobs", operation_id="startIngestionJob", guards=[requires_token], status_code=202)
-    async def start(self, request: Request[Any, Any, Any], data: JSONBody[JobRequest]) -> dict[str, Any]:
+    async def start(self, request: Request[Any, Any, Any], data: JSONBody[JobRequest]) -> IngestionJob:
         """Queue a backfill job; the response is the job as it stands (pending) — poll it or watch `messages`."""
         _check_window(data.since, data.until, data.depth)
         publisher = request.app.state.publisher
@@ -64,7 +65,7 @@ class IngestionController(Controller):
         queued = await publisher.emit(IngestionQueued(**fields), msg_id=f"job-queued:{job_id}")
         await publisher.emit(StartIngestionJob(**fields), caused_by=queued, msg_id=f"job-start:{job_id}")
         now = queued.occurred_at
-        return {
+        job = {
             "id": job_id,
             "status": "pending",
             **{k: v for k, v in fields.items() if k != "job_id"},
@@ -79,6 +80,7 @@ class IngestionController(Controller):
             "completed_at": None,
             "updated_at": now,
         }
+        return shaped(job, IngestionJob)  # type: ignore[no-any-return]
 
     @get("/jobs", operation_id="listIngestionJobs")
     async def list_jobs(
@@ -86,7 +88,7 @@ class IngestionController(Controller):
         request: Request[Any, Any, Any],
         status: FromQuery[str | None] = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
-    ) -> list[dict[str, Any]]:
+    ) -> list[IngestionJob]:
         rows = await request.app.state.pool.fetch(
             f"SELECT {_JOB_COLUMNS} FROM ingestion_jobs WHERE ($1::text IS NULL OR status = $1)"
             " ORDER BY created_at DESC LIMIT $2",
@@ -96,14 +98,14 @@ class IngestionController(Controller):
         return [_job(r) for r in rows]
 
     @get("/jobs/{job_id:uuid}", operation_id="getIngestionJob")
-    async def detail(self, request: Request[Any, Any, Any], job_id: FromPath[UUID]) -> dict[str, Any]:
+    async def detail(self, request: Request[Any, Any, Any], job_id: FromPath[UUID]) -> IngestionJob:
         row = await request.app.state.pool.fetchrow(f"SELECT {_JOB_COLUMNS} FROM ingestion_jobs WHERE id = $1", job_id)
         if row is None:
             raise NotFoundException(f"no ingestion job {job_id}")
         return _job(row)
 
     @post("/jobs/{job_id:uuid}/cancel", operation_id="cancelIngestionJob", guards=[requires_token], status_code=202)
-    async def cancel(self, request: Request[Any, Any, Any], job_id: FromPath[UUID]) -> dict[str, Any]:
+    async def cancel(self, request: Request[Any, Any, Any], job_id: FromPath[UUID]) -> CancelRequested:
         """Ask the ingest stage to stop the job at its next batch; the job ends as `cancelled`."""
         state = request.app.state
         status = await state.pool.fetchval("SELECT status FROM ingestion_jobs WHERE id = $1", job_id)
@@ -112,7 +114,7 @@ class IngestionController(Controller):
         if status not in ("pending", "running"):
             raise HTTPException(status_code=409, detail=f"job {job_id} is already {status}")
         await state.publisher.emit(CancelIngestionJob(job_id=str(job_id)))
-        return {"id": str(job_id), "status": status, "cancel_requested": True}
+        return CancelRequested(id=job_id, status=status, cancel_requested=True)
 
     @get("/estimate", operation_id="estimateIngestion")
     async def estimate(
@@ -122,7 +124,7 @@ class IngestionController(Controller):
         since: FromQuery[datetime | None] = None,
         until: FromQuery[datetime | None] = None,
         depth: Annotated[int | None, Parameter(ge=1)] = None,
-    ) -> dict[str, Any]:
+    ) -> IngestionEstimate:
         """How many messages a job would read and roughly how long, from what the read model knows of each chat.
 
         Telegram cannot be asked cheaply for a count in a window, so the basis is the chat's observed rate
@@ -158,4 +160,5 @@ class IngestionController(Controller):
                 estimated, basis = (min(depth, estimated), basis) if rated else (depth, "depth (an upper bound)")
             per_chat.append({"chat": chat, "messages": estimated, "already_stored": row["in_window"], "basis": basis})
         total = sum(c["messages"] for c in per_chat)
-        return {"messages": total, "seconds": round(total / HISTORY_MESSAGES_PER_S, 1), "chats": per_chat}
+        estimate = {"messages": total, "seconds": round(total / HISTORY_MESSAGES_PER_S, 1), "chats": per_chat}
+        return shaped(estimate, IngestionEstimate)  # type: ignore[no-any-return]

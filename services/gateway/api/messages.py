@@ -10,6 +10,7 @@ from litestar import Controller, Request, get
 from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath, FromQuery, Parameter
 
+from services.gateway.api.responses import MessageDetail, MessagePage, shaped
 from services.gateway.pagination import decode_cursor, encode_cursor
 
 _COLUMNS = """m.id, m.key, m.source, m.channel, m.chat_id, m.message_id, m.text, m.entities, m.language,
@@ -46,7 +47,7 @@ class MessagesController(Controller):
         q: Annotated[str | None, Parameter(description="full-text search (web search syntax)")] = None,
         cursor: FromQuery[str | None] = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
-    ) -> dict[str, Any]:
+    ) -> MessagePage:
         """Newest first. `classification` is the effective one (a person's override wins over the scorer)."""
         if min_score is not None and max_score is not None and min_score > max_score:
             raise ClientException(detail="min_score must not exceed max_score", extra=[{"field": "min_score"}])
@@ -85,10 +86,10 @@ class MessagesController(Controller):
         rows = await request.app.state.pool.fetch(sql, *args)
         page = rows[:limit]
         next_cursor = encode_cursor(page[-1]["sent_at"], page[-1]["id"]) if len(rows) > limit else None
-        return {"items": [_message(r) for r in page], "next_cursor": next_cursor}
+        return shaped({"items": [_message(r) for r in page], "next_cursor": next_cursor}, MessagePage)  # type: ignore[no-any-return]
 
     @get("/{key:str}", operation_id="getMessage")
-    async def detail(self, request: Request[Any, Any, Any], key: FromPath[str]) -> dict[str, Any]:
+    async def detail(self, request: Request[Any, Any, Any], key: FromPath[str]) -> MessageDetail:
         """One message by its natural key (`telegram:<chat_id>:<message_id>`), with its history."""
         pool = request.app.state.pool
         row = await pool.fetchrow(f"SELECT {_COLUMNS}, m.score_factors, m.override_by, m.override_at, "
@@ -113,9 +114,10 @@ class MessagesController(Controller):
             row["source"],
             row["chat_id"],
         )
-        return {
+        detail = {
             **_message(row),
             "chat": dict(chat) if chat else None,
             "edits": [dict(e) for e in edits],
             "classification_history": [dict(h) for h in history],
         }
+        return shaped(detail, MessageDetail)  # type: ignore[no-any-return]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -84,9 +84,12 @@ class NoiseController(Controller):
         state: State,
         days: Annotated[int, QueryParameter(ge=1, le=90, description="days in the per-day trend")] = 7,
         top: Annotated[int, QueryParameter(ge=1, le=50, description="how many noisy chats to list")] = 5,
+        until: Annotated[
+            date | None, QueryParameter(description="last day of the trend (default today), e.g. the newest message's")
+        ] = None,
     ) -> NoiseStats:
         """Counts per class (overrides win), signal ratio, per-day trend and the noisiest chats."""
-        today = datetime.now(UTC).date()
+        today = until or datetime.now(UTC).date()
         return await noise_stats(state.pool, thresholds_of(state), today=today, days=days, top=top)
 
     @get("/noise/distribution", operation_id="noiseDistribution")

@@ -8,6 +8,8 @@ from litestar import Controller, Request, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, Parameter
 
+from services.gateway.api.responses import Profile, ProfileDetail, shaped
+
 _SELECT = """
 SELECT p.id, p.source, p.source_user_id, p.display_name, p.username, p.language, p.is_bot, p.avatar_path,
        p.created_at, p.updated_at,
@@ -27,7 +29,7 @@ class ProfilesController(Controller):
         q: Annotated[str | None, Parameter(description="part of the name or username")] = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
         offset: Annotated[int, Parameter(ge=0)] = 0,
-    ) -> list[dict[str, Any]]:
+    ) -> list[Profile]:
         rows = await request.app.state.pool.fetch(
             _SELECT + " WHERE ($1::text IS NULL OR p.display_name ILIKE '%' || $1 || '%' OR p.username ILIKE"
             " '%' || $1 || '%') ORDER BY p.display_name, p.id LIMIT $2 OFFSET $3",
@@ -35,10 +37,10 @@ class ProfilesController(Controller):
             limit,
             offset,
         )
-        return [dict(r) for r in rows]
+        return shaped([dict(r) for r in rows], list[Profile])  # type: ignore[no-any-return]
 
     @get("/{profile_id:int}", operation_id="getProfile")
-    async def detail(self, request: Request[Any, Any, Any], profile_id: FromPath[int]) -> dict[str, Any]:
+    async def detail(self, request: Request[Any, Any, Any], profile_id: FromPath[int]) -> ProfileDetail:
         pool = request.app.state.pool
         row = await pool.fetchrow(_SELECT + " WHERE p.id = $1", profile_id)
         if row is None:
@@ -48,4 +50,4 @@ class ProfilesController(Controller):
             " GROUP BY chat_id ORDER BY last_sent_at DESC",
             profile_id,
         )
-        return {**dict(row), "chats": [dict(c) for c in chats]}
+        return shaped({**dict(row), "chats": [dict(c) for c in chats]}, ProfileDetail)  # type: ignore[no-any-return]

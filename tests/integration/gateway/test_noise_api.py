@@ -77,6 +77,19 @@ async def test_stats_match_the_rows_with_overrides_counted_as_their_new_class(ha
     assert bad.status_code == 400
 
 
+async def test_the_trend_can_end_on_a_given_day_such_as_the_newest_messages(harness: GatewayHarness) -> None:
+    async with harness.serve() as base:
+        now = await seed_week(harness)
+        until = now.date() - timedelta(days=5)
+        async with httpx.AsyncClient(base_url=base, headers=AUTH) as client:
+            stats = (await client.get("/api/v1/noise/stats", params={"days": 5, "until": until.isoformat()})).json()
+        rows = await harness.pool.fetch("SELECT sent_at FROM messages")  # type: ignore[attr-defined]
+    assert [d["date"] for d in stats["trend"]] == [(until - timedelta(days=4 - i)).isoformat() for i in range(5)]
+    for day in stats["trend"]:
+        assert day["total"] == sum(r["sent_at"].astimezone(UTC).date().isoformat() == day["date"] for r in rows)
+    assert sum(d["total"] for d in stats["trend"]) == 3  # six and nine days ago (chat -2, -3) and five (chat -3)
+
+
 async def test_distribution_bins_every_scored_message_once(harness: GatewayHarness) -> None:
     async with harness.serve() as base:
         await seed_week(harness)

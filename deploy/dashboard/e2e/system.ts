@@ -1,0 +1,58 @@
+// The running system the suite drives: its address, token, the API, and the gateway process (to kill it).
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import type { APIRequestContext, Page } from "@playwright/test";
+
+export const TOKEN = process.env.TT_E2E_TOKEN ?? "";
+export const DATA_DIR = process.env.TT_E2E_DATA_DIR ?? "";
+export const ARTIFACTS = process.env.TT_E2E_ARTIFACTS ?? "test-artifacts";
+const PYTHON = process.env.TT_E2E_PYTHON ?? "python3";
+const REPO = process.env.TT_E2E_REPO ?? "../..";
+
+export const auth = { Authorization: `Bearer ${TOKEN}` };
+
+export async function apiGet<T>(request: APIRequestContext, path: string): Promise<T> {
+  const response = await request.get(path, { headers: auth });
+  if (!response.ok()) throw new Error(`${path}: ${response.status()} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+/** Open a dashboard path signed in (the token travels once in the address, as `tracker up` prints it). */
+export async function open(page: Page, path: string): Promise<void> {
+  const sep = path.includes("?") ? "&" : "?";
+  await page.goto(`/dashboard${path}${sep}token=${encodeURIComponent(TOKEN)}`);
+}
+
+/** Errors the page reports: console errors and uncaught exceptions. */
+export function collectErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  page.on("pageerror", (e) => errors.push(String(e)));
+  return errors;
+}
+
+/** The gateway child of this data directory's `tracker up` (found by command line and TT_DATA_DIR). */
+export function gatewayPid(): number | null {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
+      if (!(cmdline.includes("shared.cli.main") && cmdline.includes("gateway"))) continue;
+      const environ = readFileSync(`/proc/${entry}/environ`, "utf8").split("\0");
+      if (environ.includes(`TT_DATA_DIR=${DATA_DIR}`)) return Number(entry);
+    } catch {
+      continue; // gone, or not ours to read
+    }
+  }
+  return null;
+}
+
+/** Import an export through the bus with the CLI (works while the gateway is down). */
+export function importExport(path: string): void {
+  execFileSync(PYTHON, ["-m", "shared.cli.main", "import", path, "--no-monitor"], {
+    cwd: REPO,
+    env: { ...process.env, TT_DATA_DIR: DATA_DIR },
+    stdio: "pipe",
+    timeout: 120_000,
+  });
+}

@@ -1,0 +1,28 @@
+// Query keys, one family per API resource. The live layer (src/live/invalidation.ts) invalidates and patches
+// these families when events arrive, so every key a feature caches must come from here.
+export type MessageFilters = {
+  chat?: string;
+  author?: number;
+  classification?: "signal" | "weak_signal" | "noise";
+  min_score?: number;
+  max_score?: number;
+  since?: string;
+  until?: string;
+  q?: string;
+};
+
+export const keys = {
+  noise: ["noise"] as const,
+  noiseStats: (days: number, until: string | null) => ["noise", "stats", days, until] as const,
+  messages: ["messages"] as const,
+  messageLists: ["messages", "list"] as const,
+  messageList: (filters: MessageFilters, limit: number) => ["messages", "list", filters, limit] as const,
+  message: (key: string) => ["messages", "detail", key] as const,
+  similar: (key: string) => ["messages", "similar", key] as const,
+  ingestion: ["ingestion"] as const,
+  jobs: ["ingestion", "jobs"] as const,
+  estimate: (params: object) => ["ingestion", "estimate", params] as const,
+  chats: ["chats"] as const,
+  profiles: ["profiles"] as const,
+  search: (params: object) => ["search", params] as const,
+};

@@ -1,0 +1,38 @@
+// Query options for the resources several features show (overview, messages, jobs): one fetcher per key.
+import { queryOptions } from "@tanstack/react-query";
+import { api, unwrap } from "./client";
+import { keys, type MessageFilters } from "./keys";
+
+/** `until`: the trend's last day (UTC date); null = today. */
+export const noiseStatsQuery = (days: number, until: string | null) =>
+  queryOptions({
+    queryKey: keys.noiseStats(days, until),
+    queryFn: () =>
+      unwrap(api.GET("/api/v1/noise/stats", { params: { query: { days, top: 5, ...(until ? { until } : {}) } } })),
+  });
+
+export const messageListQuery = (filters: MessageFilters, limit = 50) =>
+  queryOptions({
+    queryKey: keys.messageList(filters, limit),
+    queryFn: () => unwrap(api.GET("/api/v1/messages", { params: { query: { ...filters, limit } } })),
+  });
+
+export const jobsQuery = () =>
+  queryOptions({
+    queryKey: keys.jobs,
+    queryFn: () => unwrap(api.GET("/api/v1/ingestion/jobs", { params: { query: { limit: 50 } } })),
+  });
+
+export const chatsQuery = () =>
+  queryOptions({
+    queryKey: keys.chats,
+    queryFn: () => unwrap(api.GET("/api/v1/chats", {})),
+    staleTime: 60_000,
+  });
+
+export const profilesQuery = () =>
+  queryOptions({
+    queryKey: keys.profiles,
+    queryFn: () => unwrap(api.GET("/api/v1/profiles", { params: { query: { limit: 200 } } })),
+    staleTime: 60_000,
+  });
