@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test } from "@playwright/test";
-import { ARTIFACTS, apiGet, collectErrors, gatewayPid, importExport, open } from "./system";
+import { ARTIFACTS, apiGet, auth, collectErrors, gatewayPid, importExport, open, seedProposals } from "./system";
 
 type Stats = { total: number };
 type Page = { items: { key: string; classification: string | null }[] };
@@ -10,6 +10,8 @@ type Page = { items: { key: string; classification: string | null }[] };
 const PAGES = [
   { name: "overview", path: "/", ready: "[data-testid=overview-total]" },
   { name: "messages", path: "/messages", ready: "[data-testid=message-feed]" },
+  { name: "proposals", path: "/proposals", ready: "[role=tablist]" },
+  { name: "tasks", path: "/tasks", ready: "[data-testid=task-board]" },
   { name: "search", path: "/search?q=%D1%80%D0%B5%D0%BB%D1%96%D0%B7&mode=keyword", ready: "[data-testid=search-results]" },
   { name: "jobs", path: "/jobs", ready: "form[aria-labelledby=start-title]" },
 ];
@@ -111,4 +113,40 @@ test("killing the gateway shows reconnecting, then the page catches up with what
   expect(after.total).toBe(before.total + 2);
   expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(1); // no reload
   await page.screenshot({ path: `${ARTIFACTS}/caught-up.png`, fullPage: true });
+});
+
+test("approving a proposal by keyboard in one tab shows in a second tab; the next one is rejected with a reason", async ({ context, request }) => {
+  const [first, second] = seedProposals(2);
+  await expect.poll(async () => (await request.get(`/api/v1/proposals/${first}`, { headers: auth })).status()).toBe(200);
+  await expect.poll(async () => (await request.get(`/api/v1/proposals/${second}`, { headers: auth })).status()).toBe(200);
+
+  const watcher = await context.newPage();
+  const errors = collectErrors(watcher);
+  await open(watcher, `/proposals?id=${first}`);
+  await expect(watcher.getByTestId("proposal-detail")).toHaveAttribute("data-status", "pending");
+  await expect(watcher.getByTestId("connection")).toHaveAttribute("data-state", "open");
+  await watcher.evaluate(() => ((window as unknown as { marker: number }).marker = 1));
+
+  const reviewer = await context.newPage();
+  await open(reviewer, `/proposals?id=${first}`);
+  await expect(reviewer.getByTestId("proposal-detail")).toHaveAttribute("data-status", "pending");
+  await reviewer.keyboard.press("a");
+  await expect(watcher.getByTestId("proposal-detail")).toHaveAttribute("data-status", "approved");
+  expect(await watcher.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(1);
+  await watcher.screenshot({ path: `${ARTIFACTS}/proposal-approved-second-tab.png`, fullPage: true });
+
+  // The reviewer stays in the queue: the next pending proposal is selected; `r` goes to the reason.
+  await expect(reviewer.locator(`.feed-item[aria-current=true]`)).toHaveAttribute("data-id", second);
+  await reviewer.keyboard.press("r");
+  await reviewer.keyboard.type("Дублює вже заплановане");
+  await reviewer.keyboard.press("Enter");
+  await expect
+    .poll(async () => (await apiGet<{ status: string; review_notes: string }>(request, `/api/v1/proposals/${second}`)).status)
+    .toBe("rejected");
+
+  // The approved proposal became a task on the board, also without a reload.
+  await watcher.getByRole("link", { name: "Завдання", exact: true }).click();
+  await expect(watcher.getByTestId("task-board").locator(".task-card").first()).toBeVisible();
+  await watcher.screenshot({ path: `${ARTIFACTS}/tasks-board.png`, fullPage: true });
+  expect(errors).toEqual([]);
 });

@@ -56,3 +56,13 @@ export function importExport(path: string): void {
     timeout: 120_000,
   });
 }
+
+/** Seed pending task proposals through the bus (tests/e2e/dashboard_seed.py); their ids, oldest first. */
+export function seedProposals(count: number): string[] {
+  const out = execFileSync(PYTHON, ["tests/e2e/dashboard_seed.py", "proposals", String(count)], {
+    cwd: REPO,
+    env: { ...process.env, TT_DATA_DIR: DATA_DIR, PYTHONPATH: REPO },
+    timeout: 120_000,
+  });
+  return JSON.parse(out.toString().trim().split("\n").at(-1)!);
+}

@@ -13,6 +13,7 @@ import msgspec
 from litestar import Controller, Request, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
+from services.gateway.api.responses import Proposal, ProposalDetail, ProposalReviewed, shaped
 from services.gateway.api.tasks import check_references, messages_for, task_row
 from services.gateway.auth import requires_token
 from services.gateway.errors import bad_field, conflict, not_found
@@ -98,7 +99,7 @@ class ProposalsController(Controller):
         min_confidence: Annotated[float | None, Parameter(ge=0, le=1)] = None,
         limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
         offset: Annotated[int, Parameter(ge=0)] = 0,
-    ) -> list[dict[str, Any]]:
+    ) -> list[Proposal]:
         rows = await request.app.state.pool.fetch(
             f"""
             SELECT {_COLUMNS} FROM task_proposals
@@ -115,26 +116,27 @@ class ProposalsController(Controller):
             limit,
             offset,
         )
-        return [_out(r) for r in rows]
+        return shaped([_out(r) for r in rows], list[Proposal])  # type: ignore[no-any-return]
 
     @get("/{proposal_id:uuid}", operation_id="getProposal")
-    async def detail(self, request: Request[Any, Any, Any], proposal_id: FromPath[UUID]) -> dict[str, Any]:
+    async def detail(self, request: Request[Any, Any, Any], proposal_id: FromPath[UUID]) -> ProposalDetail:
         """The proposal with its supporting messages and the similar task, if any."""
         proposal = await _row(request, proposal_id)
         pool = request.app.state.pool
         similar = None
         if proposal["similar_task_id"]:
             similar = await task_row(request, proposal["similar_task_id"])
-        return {
+        detail = {
             **proposal,
             "messages": await messages_for(pool, proposal["source_message_keys"]),
             "similar_task": similar,
         }
+        return shaped(detail, ProposalDetail)  # type: ignore[no-any-return]
 
     @patch("/{proposal_id:uuid}", operation_id="updateProposal")
     async def update(
         self, request: Request[Any, Any, Any], proposal_id: FromPath[UUID], data: JSONBody[ProposalPatch]
-    ) -> dict[str, Any]:
+    ) -> Proposal:
         state = request.app.state
         async with state.locks.hold(str(proposal_id)):
             current = await _row(request, proposal_id)
@@ -146,12 +148,12 @@ class ProposalsController(Controller):
             changes = {k: v for k, v in changes.items() if v != current[k]}
             if changes:
                 await emit_applied(state, ProposalUpdated(proposal_id=current["id"], changes=changes))
-            return await _row(request, current["id"])
+            return shaped(await _row(request, current["id"]), Proposal)  # type: ignore[no-any-return]
 
     @post("/{proposal_id:uuid}/approve", operation_id="approveProposal", status_code=200)
     async def approve(
         self, request: Request[Any, Any, Any], proposal_id: FromPath[UUID], data: JSONBody[Approval | None] = None
-    ) -> dict[str, Any]:
+    ) -> ProposalReviewed:
         """Create a task from the proposal (tasks.created, then proposals.approved); returns both."""
         state, data = request.app.state, data or Approval()
         async with state.locks.hold(str(proposal_id)):
@@ -176,12 +178,13 @@ class ProposalsController(Controller):
                 raise conflict(f"proposal {pid} is already being reviewed")
             approved = ProposalApproved(proposal_id=pid, task_id=task.task_id, reviewer=data.reviewer, notes=data.notes)
             await emit_applied(state, approved, caused_by=created.envelope, msg_id=f"proposal-review:{pid}")
-            return {"proposal": await _row(request, pid), "task": await task_row(request, task.task_id)}
+            reviewed = {"proposal": await _row(request, pid), "task": await task_row(request, task.task_id)}
+            return shaped(reviewed, ProposalReviewed)  # type: ignore[no-any-return]
 
     @post("/{proposal_id:uuid}/reject", operation_id="rejectProposal", status_code=200)
     async def reject(
         self, request: Request[Any, Any, Any], proposal_id: FromPath[UUID], data: JSONBody[Rejection]
-    ) -> dict[str, Any]:
+    ) -> Proposal:
         state = request.app.state
         async with state.locks.hold(str(proposal_id)):
             proposal = await _row(request, proposal_id)
@@ -190,12 +193,12 @@ class ProposalsController(Controller):
             written = await emit_applied(state, event, msg_id=f"proposal-review:{proposal['id']}")
             if written.duplicate:
                 raise conflict(f"proposal {proposal['id']} was already reviewed")
-            return await _row(request, proposal["id"])
+            return shaped(await _row(request, proposal["id"]), Proposal)  # type: ignore[no-any-return]
 
     @post("/{proposal_id:uuid}/merge", operation_id="mergeProposal", status_code=200)
     async def merge(
         self, request: Request[Any, Any, Any], proposal_id: FromPath[UUID], data: JSONBody[Merge]
-    ) -> dict[str, Any]:
+    ) -> ProposalReviewed:
         """Merge into an existing task: the task gains the proposal's messages and atoms (proposals.merged)."""
         state = request.app.state
         async with state.locks.hold(str(proposal_id)):
@@ -215,4 +218,5 @@ class ProposalsController(Controller):
             written = await emit_applied(state, event, msg_id=f"proposal-review:{proposal['id']}")
             if written.duplicate:
                 raise conflict(f"proposal {proposal['id']} was already reviewed")
-            return {"proposal": await _row(request, proposal["id"]), "task": await task_row(request, target["id"])}
+            reviewed = {"proposal": await _row(request, proposal["id"]), "task": await task_row(request, target["id"])}
+            return shaped(reviewed, ProposalReviewed)  # type: ignore[no-any-return]

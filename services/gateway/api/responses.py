@@ -1,4 +1,4 @@
-"""Typed shapes of the responses that are built from rows by hand (messages, ingestion jobs).
+"""Typed shapes of the responses that are built from rows by hand (messages, jobs, chats, proposals, tasks).
 
 Declaring them makes the OpenAPI document describe these routes field by field, so the dashboard's API types,
 generated from that document, are exact; converting each row through them checks the shape on the way out.
@@ -161,6 +161,77 @@ class ProfileChat(msgspec.Struct, frozen=True, kw_only=True):
 
 class ProfileDetail(Profile, frozen=True, kw_only=True):
     chats: list[ProfileChat]
+
+
+# -- review: task proposals and tasks ---------------------------------------------------------------------------
+Priority = Literal["low", "medium", "high", "critical"]
+TaskCategory = Literal["bug", "feature", "improvement", "question", "docs", "chore"]
+TaskStatus = Literal["open", "in_progress", "completed", "closed"]
+ProposalStatus = Literal["pending", "approved", "rejected", "merged"]
+Recommendation = Literal["new_task", "update_existing", "merge", "reject"]
+
+
+class CitedMessage(msgspec.Struct, frozen=True, kw_only=True):
+    key: str
+    chat_id: str
+    message_id: int
+    text: str
+    sent_at: datetime
+    language: str
+    importance_score: float | None
+    classification: Classification | None
+    author: str | None
+
+
+class Task(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    title: str
+    description: str
+    status: TaskStatus
+    priority: Priority
+    category: TaskCategory
+    project_id: str | None
+    assignee: str | None
+    source_message_keys: list[str]
+    atom_ids: list[str]
+    proposal_id: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class Proposal(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    run_id: str
+    title: str
+    description: str
+    priority: Priority
+    category: TaskCategory
+    project_id: str | None
+    tags: list[str]
+    confidence: float
+    reasoning: str
+    recommendation: Recommendation
+    source_message_keys: list[str]
+    atom_ids: list[str]
+    similar_task_id: str | None
+    similarity: float | None
+    status: ProposalStatus
+    task_id: str | None
+    review_notes: str | None
+    reviewer: str | None
+    reviewed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ProposalDetail(Proposal, frozen=True, kw_only=True):
+    messages: list[CitedMessage]
+    similar_task: Task | None
+
+
+class ProposalReviewed(msgspec.Struct, frozen=True, kw_only=True):
+    proposal: Proposal
+    task: Task
 
 
 def shaped(value: Any, shape: type[Any]) -> Any:

@@ -9,6 +9,7 @@ import msgspec
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
+from services.gateway.api.responses import Task, shaped
 from services.gateway.auth import requires_token
 from services.gateway.errors import bad_field, not_found
 from services.gateway.writes import emit_applied
@@ -110,7 +111,7 @@ class TasksController(Controller):
         q: FromQuery[str | None] = None,
         limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
         offset: Annotated[int, Parameter(ge=0)] = 0,
-    ) -> list[dict[str, Any]]:
+    ) -> list[Task]:
         rows = await request.app.state.pool.fetch(
             f"""
             SELECT {TASK_COLUMNS} FROM tasks t
@@ -126,10 +127,10 @@ class TasksController(Controller):
             limit,
             offset,
         )
-        return [task_out(r) for r in rows]
+        return shaped([task_out(r) for r in rows], list[Task])  # type: ignore[no-any-return]
 
     @post("/", operation_id="createTask", status_code=201)
-    async def create(self, request: Request[Any, Any, Any], data: JSONBody[TaskCreate]) -> dict[str, Any]:
+    async def create(self, request: Request[Any, Any, Any], data: JSONBody[TaskCreate]) -> Task:
         await check_references(request, data.project_id, data.source_message_keys)
         task_id = uuid7()
         event = TaskCreated(
@@ -144,7 +145,7 @@ class TasksController(Controller):
             atom_ids=[str(a) for a in data.atom_ids],
         )
         await emit_applied(request.app.state, event)
-        return await task_row(request, task_id)
+        return shaped(await task_row(request, task_id), Task)  # type: ignore[no-any-return]
 
     @get("/{task_id:uuid}", operation_id="getTask")
     async def detail(self, request: Request[Any, Any, Any], task_id: FromPath[UUID]) -> dict[str, Any]:
@@ -174,9 +175,7 @@ class TasksController(Controller):
         }
 
     @patch("/{task_id:uuid}", operation_id="updateTask")
-    async def update(
-        self, request: Request[Any, Any, Any], task_id: FromPath[UUID], data: JSONBody[TaskPatch]
-    ) -> dict[str, Any]:
+    async def update(self, request: Request[Any, Any, Any], task_id: FromPath[UUID], data: JSONBody[TaskPatch]) -> Task:
         """Edit fields (assignee included; null unassigns). Status has its own route."""
         current = await task_row(request, task_id)
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
@@ -186,18 +185,18 @@ class TasksController(Controller):
         changes = {k: v for k, v in changes.items() if v != current[k]}
         if changes:
             await emit_applied(request.app.state, TaskUpdated(task_id=current["id"], changes=changes))
-        return await task_row(request, current["id"])
+        return shaped(await task_row(request, current["id"]), Task)  # type: ignore[no-any-return]
 
     @post("/{task_id:uuid}/status", operation_id="changeTaskStatus", status_code=200)
     async def change_status(
         self, request: Request[Any, Any, Any], task_id: FromPath[UUID], data: JSONBody[StatusChange]
-    ) -> dict[str, Any]:
+    ) -> Task:
         """Move the task to open, in_progress, completed or closed (any order); the same status is a no-op."""
         current = await task_row(request, task_id)
         if data.status != current["status"]:
             event = TaskStatusChanged(task_id=current["id"], from_status=current["status"], to_status=data.status)
             await emit_applied(request.app.state, event)
-        return await task_row(request, current["id"])
+        return shaped(await task_row(request, current["id"]), Task)  # type: ignore[no-any-return]
 
     @delete("/{task_id:uuid}", operation_id="deleteTask", status_code=204)
     async def remove(self, request: Request[Any, Any, Any], task_id: FromPath[UUID]) -> None:

@@ -25,4 +25,9 @@ export const keys = {
   chats: ["chats"] as const,
   profiles: ["profiles"] as const,
   search: (params: object) => ["search", params] as const,
+  proposals: ["proposals"] as const,
+  proposalList: (status: string) => ["proposals", "list", status] as const,
+  proposal: (id: string) => ["proposals", "detail", id] as const,
+  tasks: ["tasks"] as const,
+  taskList: ["tasks", "list"] as const,
 };

@@ -36,3 +36,9 @@ export const profilesQuery = () =>
     queryFn: () => unwrap(api.GET("/api/v1/profiles", { params: { query: { limit: 200 } } })),
     staleTime: 60_000,
   });
+
+export const tasksQuery = () =>
+  queryOptions({
+    queryKey: keys.taskList,
+    queryFn: () => unwrap(api.GET("/api/v1/tasks", { params: { query: { limit: 500 } } })),
+  });

@@ -11,6 +11,8 @@ import { Layout } from "./Layout";
 const OverviewPage = lazy(() => import("@/features/overview/components/OverviewPage").then((m) => ({ default: m.OverviewPage })));
 const MessagesPage = lazy(() => import("@/features/messages/components/MessagesPage").then((m) => ({ default: m.MessagesPage })));
 const SearchPage = lazy(() => import("@/features/search/components/SearchPage").then((m) => ({ default: m.SearchPage })));
+const ProposalsPage = lazy(() => import("@/features/proposals/components/ProposalsPage").then((m) => ({ default: m.ProposalsPage })));
+const TasksBoard = lazy(() => import("@/features/tasks/components/TasksBoard").then((m) => ({ default: m.TasksBoard })));
 const JobsPage = lazy(() => import("@/features/jobs/components/JobsPage").then((m) => ({ default: m.JobsPage })));
 
 function Loading() {
@@ -26,6 +28,8 @@ function Workspace({ token }: { token: string }) {
           <Route element={<Layout />}>
             <Route index element={<OverviewPage />} />
             <Route path="messages" element={<MessagesPage />} />
+            <Route path="proposals" element={<ProposalsPage />} />
+            <Route path="tasks" element={<TasksBoard />} />
             <Route path="search" element={<SearchPage />} />
             <Route path="jobs" element={<JobsPage />} />
             <Route path="*" element={<Navigate to="/" replace />} />

@@ -11,6 +11,8 @@ import { useLiveTopics } from "@/live/LiveProvider";
 export const NAV: { to: string; label: MessageKey }[] = [
   { to: "/", label: "nav.overview" },
   { to: "/messages", label: "nav.messages" },
+  { to: "/proposals", label: "nav.proposals" },
+  { to: "/tasks", label: "nav.tasks" },
   { to: "/search", label: "nav.search" },
   { to: "/jobs", label: "nav.jobs" },
 ];

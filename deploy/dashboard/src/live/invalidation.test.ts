@@ -46,6 +46,8 @@ describe("live cache updates", () => {
     expect(staleFamilies("messages.ingested")).toEqual([keys.messages, keys.noise, keys.chats]);
     expect(staleFamilies("messages.ingestion.completed")).toEqual([keys.ingestion]);
     expect(staleFamilies("noise_filtering.message_scored")).toEqual([keys.messages, keys.noise]);
+    expect(staleFamilies("proposals.approved")).toEqual([keys.proposals, keys.tasks]);
+    expect(staleFamilies("tasks.status_changed")).toEqual([keys.tasks]);
   });
 
   it("batches a burst of events into one invalidation per family", async () => {

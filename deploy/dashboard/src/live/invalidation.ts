@@ -17,6 +17,8 @@ export function staleFamilies(type: string): QueryKey[] {
   if (type === "messages.profile_updated") return [keys.profiles];
   if (type.startsWith("messages.")) return [keys.messages, keys.noise, keys.chats];
   if (type.startsWith("noise_filtering.")) return [keys.messages, keys.noise];
+  if (type.startsWith("proposals.")) return [keys.proposals, keys.tasks]; // approving or merging changes tasks
+  if (type.startsWith("tasks.")) return [keys.tasks];
   return [];
 }
 
