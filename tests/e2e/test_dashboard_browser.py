@@ -13,6 +13,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -57,7 +58,7 @@ def _demo_scored(api: str, token: str, timeout: float = 240) -> None:
 
 @pytest.mark.slow
 @pytest.mark.timeout(900)  # build + system start + browser suite; the suite itself is about two minutes
-def test_the_dashboard_works_in_a_real_browser_against_tracker_up_demo(tmp_path: Path) -> None:
+def test_the_dashboard_works_in_a_real_browser_against_tracker_up_demo() -> None:
     npm, chromium = shutil.which("npm"), _chromium()
     if npm is None or chromium is None:
         pytest.skip("needs Node.js 20.19+ with npm and Chromium (apt-get install -y chromium); .ci/run installs both")
@@ -65,7 +66,11 @@ def test_the_dashboard_works_in_a_real_browser_against_tracker_up_demo(tmp_path:
         _run([npm, "ci", "--no-audit", "--no-fund"], cwd=APP)
     _run([npm, "run", "build"], cwd=APP)
 
-    data_dir = tmp_path / "tracker"
+    # Not under pytest's tmp_path: that lives in a root-only directory, and embedded PostgreSQL runs as its own
+    # user when we are root, so it must be able to reach its data directory.
+    scratch = Path(tempfile.mkdtemp(prefix="tt-dashboard-e2e-"))
+    scratch.chmod(0o755)
+    data_dir = scratch / "tracker"
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "NATS_URL", "TT_API_TOKENS")}
     env.update(TT_DATA_DIR=str(data_dir), API_PORT=str(port))
@@ -100,5 +105,6 @@ def test_the_dashboard_works_in_a_real_browser_against_tracker_up_demo(tmp_path:
         assert "passed" in suite.stdout and "failed" not in suite.stdout
     finally:
         subprocess.run([*tracker, "down"], cwd=REPO, env=env, capture_output=True, timeout=120, check=False)
+        shutil.rmtree(scratch, ignore_errors=True)
     shots = sorted(p.name for p in ARTIFACTS.glob("*.png"))
     assert {"overview-laptop.png", "messages-phone.png", "reconnecting.png", "caught-up.png"} <= set(shots), shots
