@@ -54,7 +54,9 @@ def first_load(runs: int) -> None:
     if not state or chromium is None:
         print("first load: skipped (needs `tracker up --detach --demo` running and chromium installed)")
         return
-    api = state["services"]["gateway"]["health"].removesuffix("/api/health")
+    api = next(s["health"] for n, s in state["services"].items() if n.startswith(("api", "gateway"))).removesuffix(
+        "/api/health"
+    )
     token = (settings.data_dir / "api_token").read_text().strip()
     env = {
         **os.environ,

@@ -32,7 +32,9 @@ TITLES = [
 async def seed_proposals(count: int) -> list[str]:
     settings = resolve_settings()
     state = read_state(settings.data_dir) or {}
-    api = state["services"]["gateway"]["health"].removesuffix("/api/health")
+    api = next(s["health"] for n, s in state["services"].items() if n.startswith(("api", "gateway"))).removesuffix(
+        "/api/health"
+    )
     token = (settings.data_dir / "api_token").read_text().strip()
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=api, headers=headers, timeout=10) as client:

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test } from "@playwright/test";
-import { ARTIFACTS, apiGet, auth, collectErrors, gatewayPid, importExport, open, seedProposals } from "./system";
+import { ARTIFACTS, apiGet, auth, collectErrors, apiPids, importExport, open, seedProposals } from "./system";
 
 type Stats = { total: number };
 type Page = { items: { key: string; classification: string | null }[] };
@@ -10,6 +10,8 @@ type Page = { items: { key: string; classification: string | null }[] };
 const PAGES = [
   { name: "overview", path: "/", ready: "[data-testid=overview-total]" },
   { name: "messages", path: "/messages", ready: "[data-testid=message-feed]" },
+  { name: "knowledge", path: "/knowledge", ready: "form[aria-label]" },
+  { name: "runs", path: "/runs", ready: "form[aria-labelledby=extract-title]" },
   { name: "proposals", path: "/proposals", ready: "[role=tablist]" },
   { name: "tasks", path: "/tasks", ready: "[data-testid=task-board]" },
   { name: "search", path: "/search?q=%D1%80%D0%B5%D0%BB%D1%96%D0%B7&mode=keyword", ready: "[data-testid=search-results]" },
@@ -68,7 +70,7 @@ test("an override made with the keyboard in one tab shows in a second tab withou
   await watcher.screenshot({ path: `${ARTIFACTS}/override-second-tab.png`, fullPage: true });
 });
 
-test("killing the gateway shows reconnecting, then the page catches up with what happened meanwhile", async ({ page, request }) => {
+test("killing the API shows reconnecting, then the page catches up with what happened meanwhile", async ({ page, request }) => {
   await open(page, "/");
   const badge = page.getByTestId("connection");
   await expect(badge).toHaveAttribute("data-state", "open");
@@ -76,9 +78,10 @@ test("killing the gateway shows reconnecting, then the page catches up with what
   await expect.poll(async () => digits(await page.getByTestId("overview-total").textContent())).toBe(before.total);
   await page.evaluate(() => ((window as unknown as { marker: number }).marker = 1));
 
-  const pid = gatewayPid();
-  expect(pid, "the gateway process of this tracker run").not.toBeNull();
-  process.kill(pid!, "SIGKILL");
+  // Every API process goes (the replicas share the port); the projector keeps writing the read models.
+  const pids = apiPids();
+  expect(pids.length, "the API processes of this tracker run").toBeGreaterThan(0);
+  for (const pid of pids) process.kill(pid, "SIGKILL");
   await expect(badge).toHaveAttribute("data-state", "reconnecting");
   await page.screenshot({ path: `${ARTIFACTS}/reconnecting.png` });
 
@@ -148,5 +151,61 @@ test("approving a proposal by keyboard in one tab shows in a second tab; the nex
   await watcher.getByRole("link", { name: "Завдання", exact: true }).click();
   await expect(watcher.getByTestId("task-board").locator(".task-card").first()).toBeVisible();
   await watcher.screenshot({ path: `${ARTIFACTS}/tasks-board.png`, fullPage: true });
+  expect(errors).toEqual([]);
+});
+
+type Version = { entity: string; entity_id: string; version: number; state: string };
+const vid = (v: Version) => `${v.entity}:${v.entity_id}:${v.version}`;
+
+test("an extraction started on the runs page completes live; versions are approved, rejected and bulk-approved by keyboard and button, seen in a second tab", async ({ context, request }) => {
+  test.setTimeout(300_000);
+  const chats = await apiGet<{ chat_id: string; message_count: number }[]>(request, "/api/v1/chats");
+  const demo = chats.sort((a, b) => b.message_count - a.message_count)[0];
+
+  const runner = await context.newPage();
+  const errors = collectErrors(runner);
+  await open(runner, "/runs");
+  await runner.locator("select[name=chat]").selectOption(demo.chat_id);
+  await runner.locator("input[name=since]").fill("2025-01-01");
+  await runner.getByRole("button", { name: "Запустити" }).click();
+  await expect(runner.locator("[data-testid=runs] li").first()).toHaveAttribute("data-status", "completed", { timeout: 240_000 });
+  await runner.screenshot({ path: `${ARTIFACTS}/runs.png`, fullPage: true });
+
+  const pending = await apiGet<Version[]>(request, "/api/v1/knowledge/versions?state=proposed&limit=500");
+  expect(pending.length, "the demo chat yields versions to review").toBeGreaterThanOrEqual(4);
+
+  // The queue is newest first, like the page.
+  const [first, second, third, fourth] = pending;
+  const watcher = await context.newPage();
+  await open(watcher, `/knowledge?v=${encodeURIComponent(vid(first))}`);
+  await expect(watcher.getByTestId("version-review")).toBeVisible();
+  await expect(watcher.getByTestId("version-diff")).toBeVisible();
+  await watcher.screenshot({ path: `${ARTIFACTS}/knowledge-review.png`, fullPage: true });
+  await watcher.evaluate(() => ((window as unknown as { marker: number }).marker = 1));
+
+  const reviewer = await context.newPage();
+  await open(reviewer, `/knowledge?v=${encodeURIComponent(vid(first))}`);
+  await expect(reviewer.getByTestId("version-review")).toBeVisible();
+  await reviewer.keyboard.press("a");
+  await expect(watcher.locator(`[data-testid=version-list] [data-id="${vid(first)}"]`)).toHaveCount(0);
+  await expect(watcher.getByTestId("version-review")).toHaveCount(0);
+  expect(await watcher.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(1);
+  const stateOf = async (v: Version) =>
+    (await apiGet<Version[]>(request, `/api/v1/knowledge/versions?entity_id=${v.entity_id}`)).find((x) => x.version === v.version)?.state;
+  expect(await stateOf(first)).toBe("approved");
+
+  await expect(reviewer.locator(".feed-item[aria-current=true]")).toHaveAttribute("data-id", vid(second));
+  await reviewer.keyboard.press("r");
+  await reviewer.keyboard.type("Не стосується проєкту");
+  await reviewer.keyboard.press("Enter");
+  await expect.poll(() => stateOf(second)).toBe("rejected");
+
+  for (const v of [third, fourth]) {
+    await reviewer.locator(`.version-row:has([data-id="${vid(v)}"]) input[type=checkbox]`).check();
+  }
+  await reviewer.getByTestId("bulk-approve").click();
+  await expect.poll(() => stateOf(third)).toBe("approved");
+  await expect.poll(() => stateOf(fourth)).toBe("approved");
+  await expect(watcher.locator(`[data-testid=version-list] [data-id="${vid(fourth)}"]`)).toHaveCount(0);
   expect(errors).toEqual([]);
 });

@@ -31,20 +31,23 @@ export function collectErrors(page: Page): string[] {
   return errors;
 }
 
-/** The gateway child of this data directory's `tracker up` (found by command line and TT_DATA_DIR). */
-export function gatewayPid(): number | null {
+/** The HTTP/WebSocket processes of this data directory's `tracker up`: its API replicas (or an all-in-one
+ * gateway), found by command line and TT_DATA_DIR. */
+export function apiPids(): number[] {
+  const found: number[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
-      if (!(cmdline.includes("shared.cli.main") && cmdline.includes("gateway"))) continue;
+      const i = cmdline.indexOf("shared.cli.main");
+      if (i < 0 || !["api", "gateway"].includes(cmdline[i + 1])) continue;
       const environ = readFileSync(`/proc/${entry}/environ`, "utf8").split("\0");
-      if (environ.includes(`TT_DATA_DIR=${DATA_DIR}`)) return Number(entry);
+      if (environ.includes(`TT_DATA_DIR=${DATA_DIR}`)) found.push(Number(entry));
     } catch {
       continue; // gone, or not ours to read
     }
   }
-  return null;
+  return found;
 }
 
 /** Import an export through the bus with the CLI (works while the gateway is down). */

@@ -28,6 +28,12 @@ export const keys = {
   proposals: ["proposals"] as const,
   proposalList: (status: string) => ["proposals", "list", status] as const,
   proposal: (id: string) => ["proposals", "detail", id] as const,
+  knowledge: ["knowledge"] as const,
+  versionList: (state: string) => ["knowledge", "versions", state] as const,
+  pendingVersions: ["knowledge", "versions", "pending-count"] as const,
+  versionDiff: (entity: string, id: string, version: number) => ["knowledge", "diff", entity, id, version] as const,
+  atom: (id: string) => ["knowledge", "atom", id] as const,
+  runList: ["knowledge", "runs"] as const,
   tasks: ["tasks"] as const,
   taskList: ["tasks", "list"] as const,
 };

@@ -42,3 +42,15 @@ export const tasksQuery = () =>
     queryKey: keys.taskList,
     queryFn: () => unwrap(api.GET("/api/v1/tasks", { params: { query: { limit: 500 } } })),
   });
+
+export const proposalsQuery = (status: "pending" | "approved" | "rejected" | "merged") =>
+  queryOptions({
+    queryKey: keys.proposalList(status),
+    queryFn: () => unwrap(api.GET("/api/v1/proposals", { params: { query: { status, limit: 200 } } })),
+  });
+
+export const pendingVersionsCountQuery = () =>
+  queryOptions({
+    queryKey: keys.pendingVersions,
+    queryFn: () => unwrap(api.GET("/api/v1/knowledge/versions/pending-count", {})),
+  });

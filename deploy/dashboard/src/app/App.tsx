@@ -11,6 +11,8 @@ import { Layout } from "./Layout";
 const OverviewPage = lazy(() => import("@/features/overview/components/OverviewPage").then((m) => ({ default: m.OverviewPage })));
 const MessagesPage = lazy(() => import("@/features/messages/components/MessagesPage").then((m) => ({ default: m.MessagesPage })));
 const SearchPage = lazy(() => import("@/features/search/components/SearchPage").then((m) => ({ default: m.SearchPage })));
+const KnowledgePage = lazy(() => import("@/features/knowledge/components/KnowledgePage").then((m) => ({ default: m.KnowledgePage })));
+const RunsPage = lazy(() => import("@/features/runs/components/RunsPage").then((m) => ({ default: m.RunsPage })));
 const ProposalsPage = lazy(() => import("@/features/proposals/components/ProposalsPage").then((m) => ({ default: m.ProposalsPage })));
 const TasksBoard = lazy(() => import("@/features/tasks/components/TasksBoard").then((m) => ({ default: m.TasksBoard })));
 const JobsPage = lazy(() => import("@/features/jobs/components/JobsPage").then((m) => ({ default: m.JobsPage })));
@@ -28,7 +30,9 @@ function Workspace({ token }: { token: string }) {
           <Route element={<Layout />}>
             <Route index element={<OverviewPage />} />
             <Route path="messages" element={<MessagesPage />} />
+            <Route path="knowledge" element={<KnowledgePage />} />
             <Route path="proposals" element={<ProposalsPage />} />
+            <Route path="runs" element={<RunsPage />} />
             <Route path="tasks" element={<TasksBoard />} />
             <Route path="search" element={<SearchPage />} />
             <Route path="jobs" element={<JobsPage />} />

@@ -11,7 +11,9 @@ import { useLiveTopics } from "@/live/LiveProvider";
 export const NAV: { to: string; label: MessageKey }[] = [
   { to: "/", label: "nav.overview" },
   { to: "/messages", label: "nav.messages" },
+  { to: "/knowledge", label: "nav.knowledge" },
   { to: "/proposals", label: "nav.proposals" },
+  { to: "/runs", label: "nav.runs" },
   { to: "/tasks", label: "nav.tasks" },
   { to: "/search", label: "nav.search" },
   { to: "/jobs", label: "nav.jobs" },

@@ -19,6 +19,7 @@ export function staleFamilies(type: string): QueryKey[] {
   if (type.startsWith("noise_filtering.")) return [keys.messages, keys.noise];
   if (type.startsWith("proposals.")) return [keys.proposals, keys.tasks]; // approving or merging changes tasks
   if (type.startsWith("tasks.")) return [keys.tasks];
+  if (type.startsWith("knowledge.")) return [keys.knowledge];
   return [];
 }
 

@@ -1,7 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link } from "react-router-dom";
-import { jobsQuery, messageListQuery, noiseStatsQuery } from "@/api/queries";
+import { jobsQuery, messageListQuery, noiseStatsQuery, pendingVersionsCountQuery, proposalsQuery } from "@/api/queries";
 import { ClassBadge } from "@/components/ClassBadge";
 import { QueryState } from "@/components/QueryState";
 import { JobProgress } from "@/components/JobProgress";
@@ -9,7 +9,7 @@ import { useI18n } from "@/i18n/I18nProvider";
 import { useLiveTopics } from "@/live/LiveProvider";
 import { VolumeChart } from "./VolumeChart";
 
-const TOPICS = ["messages", "noise_filtering"];
+const TOPICS = ["messages", "noise_filtering", "knowledge", "proposals"];
 const PERIODS = [7, 14, 30, 90];
 
 export function OverviewPage() {
@@ -22,6 +22,8 @@ export function OverviewPage() {
   const stats = useQuery({ ...noiseStatsQuery(days, until), enabled: !newest.isPending });
   const recent = useQuery(messageListQuery({ classification: "signal" }, 8));
   const jobs = useQuery(jobsQuery());
+  const versions = useQuery(pendingVersionsCountQuery());
+  const proposals = useQuery(proposalsQuery("pending"));
   const active = (jobs.data ?? []).filter((j) => j.status === "pending" || j.status === "running");
 
   return (
@@ -42,6 +44,15 @@ export function OverviewPage() {
               <div className="stat">
                 <dt>{t("class.signal")}</dt>
                 <dd data-testid="overview-signal">{formatNumber(s.counts.signal)}</dd>
+              </div>
+              <div className="stat">
+                <dt>{t("overview.pending")}</dt>
+                <dd data-testid="overview-pending">
+                  <Link to="/knowledge">{formatNumber((versions.data?.total ?? 0) + (proposals.data?.length ?? 0))}</Link>
+                </dd>
+                <div className="small muted">
+                  {t("overview.pendingDetail", { versions: versions.data?.total ?? "…", proposals: proposals.data?.length ?? "…" })}
+                </div>
               </div>
               <div className="stat">
                 <dt>{t("overview.unscored")}</dt>

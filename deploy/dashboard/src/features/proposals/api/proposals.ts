@@ -2,14 +2,12 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "@/api/client";
 import { keys } from "@/api/keys";
+import { proposalsQuery } from "@/api/queries";
 
 export type ProposalStatus = "pending" | "approved" | "rejected" | "merged";
 
 export function useProposals(status: ProposalStatus) {
-  return useQuery({
-    queryKey: keys.proposalList(status),
-    queryFn: () => unwrap(api.GET("/api/v1/proposals", { params: { query: { status, limit: 200 } } })),
-  });
+  return useQuery(proposalsQuery(status));
 }
 
 export function useProposal(id: string | null) {

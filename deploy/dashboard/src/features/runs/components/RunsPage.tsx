@@ -1,0 +1,118 @@
+import { useQuery } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import { chatsQuery } from "@/api/queries";
+import { ErrorNote, QueryState } from "@/components/QueryState";
+import { useI18n } from "@/i18n/I18nProvider";
+import { useLiveTopics } from "@/live/LiveProvider";
+import { useCancelRun, useRuns, useStartExtraction } from "../api/runs";
+
+const TOPICS = ["knowledge"];
+const ACTIVE = new Set(["pending", "running"]);
+
+function StartExtraction() {
+  const { t } = useI18n();
+  const chats = useQuery(chatsQuery());
+  const start = useStartExtraction();
+  const [chat, setChat] = useState("");
+  const [since, setSince] = useState("");
+  const [until, setUntil] = useState("");
+  const submit = (ev: FormEvent) => {
+    ev.preventDefault();
+    if (!chat || !since) return;
+    start.mutate({
+      chat_id: chat,
+      period_start: new Date(`${since}T00:00:00`).toISOString(),
+      ...(until ? { period_end: new Date(`${until}T00:00:00`).toISOString() } : {}),
+    });
+  };
+  return (
+    <form className="card job-form" onSubmit={submit} aria-labelledby="extract-title">
+      <h2 id="extract-title">{t("runs.start")}</h2>
+      <label>
+        {t("jobs.chats")}
+        <select value={chat} onChange={(e) => setChat(e.target.value)} required name="chat">
+          <option value="">—</option>
+          {(chats.data ?? []).map((c) => (
+            <option key={c.chat_id} value={c.chat_id}>
+              {c.title ?? c.chat_id}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        {t("jobs.since")}
+        <input type="date" value={since} onChange={(e) => setSince(e.target.value)} required name="since" />
+      </label>
+      <label>
+        {t("jobs.until")}
+        <input type="date" value={until} onChange={(e) => setUntil(e.target.value)} name="until" />
+      </label>
+      <button type="submit" disabled={start.isPending}>
+        {t("runs.submit")}
+      </button>
+      {start.data && <p role="status">{t("runs.queued", { n: start.data.message_count })}</p>}
+      {start.isError && <ErrorNote error={start.error} />}
+    </form>
+  );
+}
+
+export function RunsPage() {
+  useLiveTopics(TOPICS);
+  const { t, formatDate } = useI18n();
+  const runs = useRuns();
+  const cancel = useCancelRun();
+  return (
+    <>
+      <h1>{t("runs.title")}</h1>
+      <div className="columns">
+        <StartExtraction />
+        <section className="card" aria-labelledby="runs-title">
+          <h2 id="runs-title">{t("runs.list")}</h2>
+          {cancel.isError && <ErrorNote error={cancel.error} />}
+          <QueryState query={runs}>
+            {(list) =>
+              list.length === 0 ? (
+                <p className="muted">{t("common.none")}</p>
+              ) : (
+                <ul className="plain" data-testid="runs">
+                  {list.map((r) => (
+                    <li key={r.id} className="job" data-status={r.status}>
+                      <span className={`badge status-${r.status}`}>{t(`runs.status.${r.status}`)}</span>{" "}
+                      <strong>{r.chat_id ?? t("runs.byKeys", { n: r.message_keys.length })}</strong>{" "}
+                      <span className="muted small">
+                        {t(`runs.trigger`)}: {r.trigger} · {formatDate(r.created_at)}
+                      </span>
+                      <div>
+                        <progress
+                          max={Math.max(1, r.message_count)}
+                          value={r.status === "completed" ? Math.max(1, r.message_count) : r.messages_processed}
+                          aria-label={t("runs.progress")}
+                        />{" "}
+                        <span className="small muted">
+                          {t("runs.counts", {
+                            processed: r.messages_processed,
+                            total: r.message_count,
+                            topics: r.topics_created,
+                            atoms: r.atoms_created,
+                            versions: r.versions_created,
+                          })}
+                          {r.duration_s != null ? ` · ${r.duration_s.toFixed(1)} s` : ""}
+                        </span>
+                      </div>
+                      {r.error && <div className="small error-text">{r.error}</div>}
+                      {ACTIVE.has(r.status) && (
+                        <button type="button" className="secondary" onClick={() => cancel.mutate(r.id)}>
+                          {t("jobs.cancel")}
+                        </button>
+                      )}
+                    </li>
+                  ))}
+                </ul>
+              )
+            }
+          </QueryState>
+        </section>
+      </div>
+    </>
+  );
+}
