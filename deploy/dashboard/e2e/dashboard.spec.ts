@@ -45,6 +45,7 @@ test("the overview's message count is the API's", async ({ page, request }) => {
   await open(page, "/");
   const stats = await apiGet<Stats>(request, "/api/v1/noise/stats");
   await expect.poll(async () => digits(await page.getByTestId("overview-total").textContent())).toBe(stats.total);
+  await expect(page.getByTestId("digest").getByRole("heading", { level: 3 }).first()).toBeVisible();
 });
 
 test("an override made with the keyboard in one tab shows in a second tab without a reload", async ({ context, request }) => {

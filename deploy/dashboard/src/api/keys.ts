@@ -34,6 +34,7 @@ export const keys = {
   versionDiff: (entity: string, id: string, version: number) => ["knowledge", "diff", entity, id, version] as const,
   atom: (id: string) => ["knowledge", "atom", id] as const,
   runList: ["knowledge", "runs"] as const,
+  digest: (days: number) => ["knowledge", "digest", days] as const,
   tasks: ["tasks"] as const,
   taskList: ["tasks", "list"] as const,
 };

@@ -188,4 +188,10 @@ export const en: Record<MessageKey, string> = {
   "runs.status.failed": "failed",
   "runs.status.cancelling": "cancelling",
   "runs.status.cancelled": "cancelled",
+  "digest.title": "Digest: decisions and blockers of {n} days",
+  "digest.decisions": "Decisions",
+  "digest.problems": "Open blockers and problems",
+  "digest.questions": "Open questions",
+  "digest.age": "{n} d",
+  "digest.more": "and {n} more",
 };

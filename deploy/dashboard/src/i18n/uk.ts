@@ -187,6 +187,12 @@ export const uk = {
   "runs.status.failed": "помилка",
   "runs.status.cancelling": "скасовується",
   "runs.status.cancelled": "скасовано",
+  "digest.title": "Підсумок: рішення і блокери за {n} днів",
+  "digest.decisions": "Рішення",
+  "digest.problems": "Відкриті блокери й проблеми",
+  "digest.questions": "Відкриті питання",
+  "digest.age": "{n} дн.",
+  "digest.more": "і ще {n}",
 } as const;
 
 export type MessageKey = keyof typeof uk;

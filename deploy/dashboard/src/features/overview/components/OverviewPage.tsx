@@ -7,6 +7,7 @@ import { QueryState } from "@/components/QueryState";
 import { JobProgress } from "@/components/JobProgress";
 import { useI18n } from "@/i18n/I18nProvider";
 import { useLiveTopics } from "@/live/LiveProvider";
+import { Digest } from "./Digest";
 import { VolumeChart } from "./VolumeChart";
 
 const TOPICS = ["messages", "noise_filtering", "knowledge", "proposals"];
@@ -93,6 +94,7 @@ export function OverviewPage() {
           </>
         )}
       </QueryState>
+      <Digest />
       <div className="columns">
         <section className="card" aria-labelledby="jobs-title">
           <h2 id="jobs-title">{t("overview.jobs")}</h2>
