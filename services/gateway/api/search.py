@@ -52,7 +52,9 @@ class SearchController(Controller):
         mode: Annotated[str, Parameter(description="keyword | semantic | hybrid")] = "hybrid",
         types: Annotated[str | None, Parameter(description="comma-separated: messages,atoms,topics")] = None,
         limit: Annotated[int | None, Parameter(description=f"1..{MAX_LIMIT}; default VECTOR_SEARCH_LIMIT")] = None,
-        threshold: Annotated[float | None, Parameter(description="cosine similarity cut-off (0, 1]")] = None,
+        threshold: Annotated[
+            float | None, Parameter(description="cosine similarity cut-off [0, 1]; 0 (default) ranks without one")
+        ] = None,
     ) -> SearchResponse:
         """Keyword (PostgreSQL full text), semantic (HNSW cosine) or hybrid (reciprocal rank fusion) search."""
         state = request.app.state

@@ -13,6 +13,7 @@ from services.gateway.projections.vector_columns import fits, update_sql
 from shared.contracts import Envelope
 from shared.contracts.messages import ChatUpdated, MessageEmbedded, MessageIngested, MessageUpdated, ProfileUpdated
 from shared.contracts.noise_filtering import ClassificationOverridden, MessageScored
+from shared.text.lemmas import index_text
 
 projection = Projection(
     "messages",
@@ -116,7 +117,7 @@ async def _upsert_profiles(
 
 _INGESTED_COLUMNS = tuple(
     "key source channel chat_id message_id author_id text entities reply_to_message_id thread_id forwarded_from"
-    " sent_at edited_at language attachments created_at updated_at".split()
+    " sent_at edited_at language attachments created_at updated_at lemmas".split()
 )
 
 
@@ -154,6 +155,7 @@ async def ingested(conn: asyncpg.Connection, items: Sequence[tuple[Envelope, int
                 e.attachments,
                 at,
                 at,
+                index_text(e.text),  # full-text search matches lemmas (migration 0010)
             )
         )
     if rows:
@@ -184,7 +186,8 @@ async def updated(conn: asyncpg.Connection, envelope: Envelope, seq: int) -> Non
     if inserted is not None:
         await conn.execute(
             """
-            UPDATE messages SET text = $2, entities = $3, edited_at = $4, language = $5, updated_at = $6
+            UPDATE messages SET text = $2, entities = $3, edited_at = $4, language = $5, updated_at = $6,
+                                lemmas = $7
             WHERE key = $1 AND (edited_at IS NULL OR edited_at <= $4)
             """,
             event.key,
@@ -193,6 +196,7 @@ async def updated(conn: asyncpg.Connection, envelope: Envelope, seq: int) -> Non
             event.edited_at,
             event.language,
             envelope.occurred_at,
+            index_text(event.text),
         )
 
 

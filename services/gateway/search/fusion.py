@@ -10,17 +10,28 @@ K = TypeVar("K", bound=Hashable)
 RRF_K = 60  # the constant from Cormack et al.; dampens the weight of the very top ranks
 
 
-def reciprocal_rank_fusion(rankings: Sequence[Sequence[K]], k: int = RRF_K) -> list[tuple[K, float]]:
-    """Items of all rankings by Σ 1/(k + rank), best first; ties keep the order of first appearance."""
+def reciprocal_rank_fusion(
+    rankings: Sequence[Sequence[K]], k: int = RRF_K, weights: Sequence[float] | None = None
+) -> list[tuple[K, float]]:
+    """Items of all rankings by Σ w/(k + rank), best first; ties keep the order of first appearance."""
     if k < 0:
         raise ValueError(f"k must not be negative, got {k}")
+    if weights is None:
+        weights = [1.0] * len(rankings)
+    if len(weights) != len(rankings) or any(w < 0 for w in weights):
+        raise ValueError(f"need one non-negative weight per ranking, got {list(weights)} for {len(rankings)}")
     scores: dict[K, float] = {}
-    for ranking in rankings:
+    for ranking, weight in zip(rankings, weights, strict=True):
         seen: set[K] = set()
         for rank, item in enumerate(ranking, start=1):
             if item in seen:  # a list naming an item twice must not count it twice
                 continue
             seen.add(item)
-            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+            scores[item] = scores.get(item, 0.0) + weight / (k + rank)
     order = {item: i for i, item in enumerate(scores)}
     return sorted(scores.items(), key=lambda pair: (-pair[1], order[pair[0]]))
+
+
+# (keyword, semantic) weights of hybrid search; chosen on the tuning half of data/search_queries.json by
+# bench/search_quality.py, reported on the held-out half (README).
+HYBRID_WEIGHTS = (1.0, 1.0)

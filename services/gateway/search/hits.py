@@ -8,7 +8,7 @@ from typing import Literal
 
 import msgspec
 
-from services.gateway.search.fusion import RRF_K, reciprocal_rank_fusion
+from services.gateway.search.fusion import HYBRID_WEIGHTS, RRF_K, reciprocal_rank_fusion
 
 HitType = Literal["message", "atom", "topic"]
 
@@ -36,15 +36,21 @@ def by_score(lists: Iterable[list[Hit]], limit: int) -> list[Hit]:
     return merged[:limit]
 
 
-def hybrid(keyword: list[Hit], semantic: list[Hit], limit: int, k: int = RRF_K) -> list[Hit]:
-    """Reciprocal rank fusion of the keyword and semantic rankings; each hit keeps both of its scores."""
+def hybrid(
+    keyword: list[Hit],
+    semantic: list[Hit],
+    limit: int,
+    k: int = RRF_K,
+    weights: tuple[float, float] = HYBRID_WEIGHTS,
+) -> list[Hit]:
+    """Weighted reciprocal rank fusion of the keyword and semantic rankings; each hit keeps both its scores."""
     keyword = sorted(keyword, key=lambda hit: -hit.score)
     semantic = sorted(semantic, key=lambda hit: -hit.score)
     found = {hit.ref: hit for hit in keyword}
     found.update({hit.ref: hit for hit in semantic})
     ranks = {hit.ref: hit.score for hit in keyword}
     similarities = {hit.ref: hit.score for hit in semantic}
-    fused = reciprocal_rank_fusion([[h.ref for h in keyword], [h.ref for h in semantic]], k=k)
+    fused = reciprocal_rank_fusion([[h.ref for h in keyword], [h.ref for h in semantic]], k=k, weights=weights)
     return [
         msgspec.structs.replace(
             found[ref], score=round(score, 6), keyword_rank=ranks.get(ref), similarity=similarities.get(ref)

@@ -47,10 +47,10 @@ def parse_types(value: str | None) -> tuple[EntityType, ...]:
 
 
 def parse_threshold(value: float | None, default: float) -> float:
-    """A cosine similarity cut-off in (0, 1]; None takes the calibrated default."""
+    """A cosine similarity cut-off in [0, 1], 0 meaning none (rank only); None takes the configured default."""
     threshold = default if value is None else value
-    if not 0.0 < threshold <= 1.0:
-        raise ValueError(f"threshold must be in (0, 1], got {threshold}")
+    if not 0.0 <= threshold <= 1.0:
+        raise ValueError(f"threshold must be in [0, 1], got {threshold}")
     return threshold
 
 

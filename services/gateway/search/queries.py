@@ -50,19 +50,19 @@ def _hit(table: Table, row: asyncpg.Record, score: float, **scores: float) -> Hi
     )
 
 
-async def keyword(conn: asyncpg.Connection, entity: EntityType, query: str, limit: int) -> list[Hit]:
-    """Full-text matches ranked by ts_rank; websearch syntax ("quoted phrase", -excluded, or)."""
+async def keyword(conn: asyncpg.Connection, entity: EntityType, tsquery: str, limit: int) -> list[Hit]:
+    """Full-text matches of a lemma tsquery (search/tsquery.py) ranked by ts_rank, ties newest first."""
     table = TABLES[entity]
     rows = await conn.fetch(
         f"""
         SELECT {table.id_sql} AS id, {table.title_sql} AS title, {table.text_sql} AS text{_extra(table)},
                ts_rank(search, query) AS rank
-        FROM {table.name}, websearch_to_tsquery('simple', $1) AS query
+        FROM {table.name}, to_tsquery('simple', $1) AS query
         WHERE search @@ query AND {table.where}
-        ORDER BY rank DESC
+        ORDER BY rank DESC, {table.id_sql}
         LIMIT $2
         """,
-        query,
+        tsquery,
         limit,
     )
     return [_hit(table, row, row["rank"], keyword_rank=row["rank"]) for row in rows]
@@ -102,9 +102,11 @@ async def semantic(
     threshold: float,
     exclude: tuple[str, ...] = (),
 ) -> list[Hit]:
-    """Nearest vectors of the same model with cosine similarity ≥ threshold; call inside a transaction."""
+    """Nearest vectors of the same model with cosine similarity ≥ threshold (0 = no cut-off); call inside a
+    transaction."""
     table = TABLES[entity]
-    rows = await conn.fetch(semantic_sql(table), vector, model_id, limit, threshold, list(exclude))
+    floor = threshold if threshold > 0 else -1.0  # cosine similarity can be negative: -1 keeps everything
+    rows = await conn.fetch(semantic_sql(table), vector, model_id, limit, floor, list(exclude))
     return [_hit(table, row, 1.0 - row["distance"], similarity=1.0 - row["distance"]) for row in rows]
 
 

@@ -7,7 +7,7 @@ import msgspec
 import nats
 import numpy as np
 
-from services.gateway.search import queries
+from services.gateway.search import queries, tsquery
 from services.gateway.search.embed_client import embed_query
 from services.gateway.search.hits import Hit, by_score, hybrid
 from services.gateway.search.params import EntityType, SearchParams
@@ -23,8 +23,11 @@ class SearchResponse(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def _keyword(pool: asyncpg.Pool, params: SearchParams) -> list[list[Hit]]:
+    query = tsquery.build(params.query)
+    if query is None:  # nothing but punctuation or emoji: no word to match
+        return []
     async with pool.acquire() as conn:
-        return [await queries.keyword(conn, t, params.query, params.candidates) for t in params.types]
+        return [await queries.keyword(conn, t, query, params.candidates) for t in params.types]
 
 
 async def semantic_lists(

@@ -35,10 +35,11 @@ def test_an_unknown_mode_is_refused() -> None:
         parse_mode("fuzzy")
 
 
-def test_the_threshold_defaults_to_the_calibrated_value_and_must_be_a_similarity() -> None:
+def test_the_threshold_defaults_to_the_configured_value_and_must_be_a_similarity() -> None:
     assert parse_threshold(None, 0.83) == 0.83
     assert parse_threshold(0.5, 0.83) == 0.5
-    for bad in (0.0, -0.2, 1.01):
+    assert parse_threshold(0.0, 0.83) == 0.0  # no cut-off: rank only
+    for bad in (-0.2, 1.01):
         with pytest.raises(ValueError, match="threshold must be in"):
             parse_threshold(bad, 0.83)
 

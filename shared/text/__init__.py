@@ -1,0 +1,1 @@
+"""Text processing shared by the stages and the gateway (lemmas for full-text search)."""
