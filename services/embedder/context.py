@@ -43,11 +43,11 @@ def preceding(message: Said, candidates: Iterable[Said], window: timedelta) -> l
     return [c.text for c in earlier[:MAX_CONTEXT_MESSAGES]]
 
 
-def with_context(text: str, context: Sequence[str]) -> str:
-    """The text to embed: the message first (so truncation never cuts it), then its context in the order
-    given (most telling first: the reply target, then the messages just before, newest first)."""
+def context_text(text: str, context: Sequence[str]) -> str | None:
+    """The context a short message is embedded with, in the order given (most telling first: the reply
+    target, then the messages just before, newest first), bounded; None for a long message or no context."""
     if not context or not is_short(text):
-        return text
+        return None
     unique = [c for c in dict.fromkeys(part.strip() for part in context) if c and c != text.strip()]
     kept: list[str] = []
     budget = MAX_CONTEXT_CHARS
@@ -56,4 +56,9 @@ def with_context(text: str, context: Sequence[str]) -> str:
             break
         kept.append(part[:budget])
         budget -= len(part)
-    return f"{text}\n\n" + "\n".join(kept) if kept else text
+    return "\n".join(kept) if kept else None
+
+
+def with_context(text: str, context: str) -> str:
+    """The message first (so truncation never cuts it), then its conversation."""
+    return f"{text}\n\n{context}"

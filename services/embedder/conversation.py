@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import asyncpg
 
-from services.embedder.context import MAX_CONTEXT_MESSAGES, Said, is_short, preceding, with_context
+from services.embedder.context import MAX_CONTEXT_MESSAGES, Said, context_text, is_short, preceding
 from services.embedder.selection import Pending
 from shared.contracts import Envelope
 from shared.contracts.noise_filtering import MessageScored
@@ -36,7 +36,7 @@ def _said(event: MessageScored) -> Said:
 async def contextualised(
     items: list[Pending], batch: list[Envelope], pool: asyncpg.Pool | None, window: timedelta
 ) -> list[Pending]:
-    """The items with the text of each short message extended by its conversation; others unchanged."""
+    """The items with each short message's conversation attached as `context`; others unchanged."""
     if window <= timedelta(0):
         return items
     short = [item for item in items if item.cause is not None and is_short(item.text)]
@@ -59,5 +59,5 @@ async def contextualised(
         stored = context.get(item.id, [])
         # the reply target leads; then the nearest earlier messages from the batch or the read model
         ordered = stored[:1] + in_batch + stored[1:] if stored else in_batch
-        out.append(Pending(item.id, with_context(item.text, ordered), item.cause))
+        out.append(Pending(item.id, item.text, item.cause, context_text(item.text, ordered)))
     return out

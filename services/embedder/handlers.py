@@ -54,11 +54,12 @@ async def embed(stage: Stage, items: list[Pending], kind: str, cause: Envelope |
     if not items:
         return None
     provider: EmbeddingProvider = stage.state["provider"]
+    texts = [item.embedded_text for item in items]
     with PROVIDER_SECONDS.labels(provider.model_id).time():
-        vectors = await provider.embed_passages([item.text for item in items])
-    if vectors.shape != (len(items), provider.dimensions):
+        vectors = await provider.embed_passages(texts)
+    if vectors.shape != (len(texts), provider.dimensions):
         raise EmbeddingDimensionError(
-            f"{provider.model_id} returned {vectors.shape} for {len(items)} texts of {provider.dimensions} dimensions"
+            f"{provider.model_id} returned {vectors.shape} for {len(texts)} texts of {provider.dimensions} dimensions"
         )
     publisher = stage.publisher
     model_id = provider.model_id
@@ -67,7 +68,7 @@ async def embed(stage: Stage, items: list[Pending], kind: str, cause: Envelope |
             publisher.envelope(
                 _event(kind, item.id, model_id, selection.vector_values(vector)), caused_by=item.cause or cause
             ),
-            selection.embedding_msg_id(kind, item.id, model_id, item.text),
+            selection.embedding_msg_id(kind, item.id, model_id, item.embedded_text),
         )
         for item, vector in zip(items, vectors, strict=True)
     ]

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from services.embedder.context import with_context
 from services.embedder.texts import EmbedPolicy, atom_text, message_text, should_embed, topic_text
 from shared.contracts import Envelope
 from shared.contracts.knowledge import AtomCreated, TopicCreated
@@ -20,11 +21,22 @@ VECTOR_DECIMALS = 7
 
 @dataclass(frozen=True)
 class Pending:
-    """One text to embed, the id it belongs to, and the event that asked for it (for causation)."""
+    """One text to embed, the id it belongs to, and the event that asked for it (for causation).
+
+    `context` (a short message's conversation) is embedded after the text: bench/search_quality.py measured
+    this against no context and against averaging the vectors of the text alone and in context (which pulled
+    every short message towards the centre and lost most).
+    """
 
     id: str
     text: str
     cause: Envelope | None = None
+    context: str | None = None
+
+    @property
+    def embedded_text(self) -> str:
+        """What the provider embeds (and the event id digests)."""
+        return self.text if self.context is None else with_context(self.text, self.context)
 
 
 def scored_messages(envelopes: list[Envelope], policy: EmbedPolicy | str) -> list[Pending]:

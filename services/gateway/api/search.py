@@ -11,9 +11,9 @@ from litestar.params import FromPath, FromQuery, Parameter
 
 from services.gateway.search import queries
 from services.gateway.search.embed_client import EmbeddingUnavailable
-from services.gateway.search.hits import Hit, by_score
+from services.gateway.search.hits import Hit
 from services.gateway.search.params import MAX_LIMIT, parse_limit, parse_threshold, search_params
-from services.gateway.search.service import SearchResponse, search, semantic_lists
+from services.gateway.search.service import SearchResponse, search, similar_messages
 from shared.settings import Settings
 
 MAX_DUPLICATE_WINDOW = 10_000
@@ -81,7 +81,7 @@ class SearchController(Controller):
         limit: FromQuery[int | None] = None,
         threshold: FromQuery[float | None] = None,
     ) -> SimilarResponse:
-        """Messages whose vectors (same model) are nearest to this message's vector."""
+        """Messages like this one: nearest vectors (same model) fused with the message's own reply thread."""
         state = request.app.state
         settings: Settings = state.settings
         cut_off = _checked(parse_threshold, threshold, settings.vector_similarity_threshold)
@@ -92,19 +92,16 @@ class SearchController(Controller):
             raise NotFoundException(detail=f"no message {key!r}")
         if row["embedding"] is None:
             raise HTTPException(status_code=409, detail=f"message {key!r} has no embedding yet")
-        lists = await semantic_lists(
+        results = await similar_messages(
             state.pool,
-            ("messages",),
+            key,
             row["embedding"],
             row["embedding_model"],
             limit=size,
             threshold=cut_off,
             ef_search=settings.hnsw_ef_search,
-            exclude=(key,),
         )
-        return SimilarResponse(
-            key=key, model_id=row["embedding_model"], threshold=cut_off, results=by_score(lists, size)
-        )
+        return SimilarResponse(key=key, model_id=row["embedding_model"], threshold=cut_off, results=results)
 
     @get("/search/duplicates", operation_id="searchDuplicates")
     async def duplicates(

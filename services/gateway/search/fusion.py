@@ -32,6 +32,14 @@ def reciprocal_rank_fusion(
     return sorted(scores.items(), key=lambda pair: (-pair[1], order[pair[0]]))
 
 
-# (keyword, semantic) weights of hybrid search; chosen on the tuning half of data/search_queries.json by
-# bench/search_quality.py, reported on the held-out half (README).
-HYBRID_WEIGHTS = (1.0, 1.0)
+# (keyword, semantic, linked) weights of hybrid search and how many top hits lead to linked messages (their
+# reply thread within THREAD_HOPS, a knowledge hit's sources); chosen on the tuning half of
+# data/search_queries.json by bench/search_quality.py, reported on the held-out half (README).
+HYBRID_WEIGHTS = (0.5, 1.0, 1.0)
+HYBRID_K = 10
+LINK_ANCHORS = 5
+THREAD_HOPS = 2
+
+# /similar fuses a message's nearest vectors with its reply thread (up to this many links away).
+SIMILAR_THREAD_HOPS = 4
+SIMILAR_THREAD_WEIGHT = 1.0

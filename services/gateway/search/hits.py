@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Literal
 
@@ -23,6 +23,7 @@ class Hit(msgspec.Struct, frozen=True, kw_only=True):
     keyword_rank: float | None = None  # ts_rank, when it matched the keywords
     chat_id: str | None = None
     sent_at: datetime | None = None
+    sources: list[str] | None = None  # an atom's or topic's source message keys
 
     @property
     def ref(self) -> tuple[str, str]:
@@ -41,19 +42,42 @@ def hybrid(
     semantic: list[Hit],
     limit: int,
     k: int = RRF_K,
-    weights: tuple[float, float] = HYBRID_WEIGHTS,
+    weights: tuple[float, float, float] = HYBRID_WEIGHTS,
+    linked: Sequence[Hit] = (),
 ) -> list[Hit]:
-    """Weighted reciprocal rank fusion of the keyword and semantic rankings; each hit keeps both its scores."""
+    """Weighted reciprocal rank fusion of the keyword, semantic and linked rankings (see `linked_ranking`);
+    each hit keeps its keyword rank and similarity."""
     keyword = sorted(keyword, key=lambda hit: -hit.score)
     semantic = sorted(semantic, key=lambda hit: -hit.score)
-    found = {hit.ref: hit for hit in keyword}
+    found = {hit.ref: hit for hit in linked}
+    found.update({hit.ref: hit for hit in keyword})
     found.update({hit.ref: hit for hit in semantic})
     ranks = {hit.ref: hit.score for hit in keyword}
     similarities = {hit.ref: hit.score for hit in semantic}
-    fused = reciprocal_rank_fusion([[h.ref for h in keyword], [h.ref for h in semantic]], k=k, weights=weights)
+    rankings = [[h.ref for h in keyword], [h.ref for h in semantic], [h.ref for h in linked]]
+    fused = reciprocal_rank_fusion(rankings, k=k, weights=weights)
     return [
         msgspec.structs.replace(
             found[ref], score=round(score, 6), keyword_rank=ranks.get(ref), similarity=similarities.get(ref)
         )
         for ref, score in fused[:limit]
     ]
+
+
+def linked_ranking(
+    anchors: Iterable[Hit], threads: Mapping[str, list[Hit]], sources: Mapping[str, Hit], depth: int
+) -> list[Hit]:
+    """The messages the best hits lead to, in the order of those hits: a message's conversation (reply
+    links) and a knowledge hit's source messages. An incident is many messages; a query names a few."""
+    ranking: list[Hit] = []
+    seen: set[tuple[str, str]] = set()
+    for anchor in list(anchors)[:depth]:
+        if anchor.type == "message":
+            reached = threads.get(anchor.id, [])
+        else:
+            reached = [sources[key] for key in anchor.sources or () if key in sources]
+        for hit in reached:
+            if hit.ref not in seen:
+                seen.add(hit.ref)
+                ranking.append(hit)
+    return ranking

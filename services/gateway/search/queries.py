@@ -30,10 +30,11 @@ TABLES: dict[EntityType, Table] = {
     "topics": Table("topics", "topic", "id::text", "name", "description"),
 }
 _MESSAGE_EXTRA = ", chat_id, sent_at"
+_KNOWLEDGE_EXTRA = ", source_message_keys"  # atoms and topics lead to the messages they were drawn from
 
 
 def _extra(table: Table) -> str:
-    return _MESSAGE_EXTRA if table.name == "messages" else ""
+    return _MESSAGE_EXTRA if table.name == "messages" else _KNOWLEDGE_EXTRA
 
 
 def _hit(table: Table, row: asyncpg.Record, score: float, **scores: float) -> Hit:
@@ -46,6 +47,7 @@ def _hit(table: Table, row: asyncpg.Record, score: float, **scores: float) -> Hi
         score=round(score, 6),
         chat_id=row["chat_id"] if is_message else None,
         sent_at=row["sent_at"] if is_message else None,
+        sources=None if is_message else list(row["source_message_keys"]),
         **{name: round(value, 6) for name, value in scores.items()},
     )
 
@@ -167,3 +169,47 @@ async def duplicates(
             ),
         )
     return list(pairs.values())[:limit]
+
+
+async def thread_neighbours(conn: asyncpg.Connection, keys: list[str], hops: int) -> dict[str, list[Hit]]:
+    """For each message key, the messages reply links connect it to within `hops` (either direction, same
+    chat), nearest first then closest in time; noise is walked through but not returned."""
+    if not keys or hops < 1:
+        return {}
+    rows = await conn.fetch(
+        """
+        WITH RECURSIVE thread (anchor, anchor_at, id, chat_id, source, message_id, reply_to, hops) AS (
+            SELECT key, sent_at, id, chat_id, source, message_id, reply_to_message_id, 0
+            FROM messages WHERE key = ANY($1::text[])
+            UNION
+            SELECT t.anchor, t.anchor_at, n.id, n.chat_id, n.source, n.message_id, n.reply_to_message_id, t.hops + 1
+            FROM thread AS t
+            JOIN messages AS n ON n.chat_id = t.chat_id AND n.source = t.source
+                 AND (n.message_id = t.reply_to OR n.reply_to_message_id = t.message_id)
+            WHERE t.hops < $2
+        )
+        SELECT t.anchor, m.key AS id, m.text AS title, m.text, m.chat_id, m.sent_at, min(t.hops) AS hops,
+               abs(extract(epoch FROM m.sent_at - t.anchor_at)) AS seconds_apart
+        FROM thread AS t JOIN messages AS m ON m.id = t.id
+        WHERE t.hops > 0 AND m.key <> t.anchor AND m.effective_classification IS DISTINCT FROM 'noise'
+        GROUP BY t.anchor, m.key, m.text, m.chat_id, m.sent_at, t.anchor_at
+        ORDER BY t.anchor, hops, seconds_apart
+        """,
+        keys,
+        hops,
+    )
+    found: dict[str, list[Hit]] = {}
+    for row in rows:
+        found.setdefault(row["anchor"], []).append(_hit(TABLES["messages"], row, 1.0 / (1 + row["hops"])))
+    return found
+
+
+async def messages_by_key(conn: asyncpg.Connection, keys: list[str]) -> dict[str, Hit]:
+    """Messages by key (the sources of knowledge hits), as hits scored 1."""
+    if not keys:
+        return {}
+    table = TABLES["messages"]
+    rows = await conn.fetch(
+        "SELECT key AS id, text AS title, text, chat_id, sent_at FROM messages WHERE key = ANY($1::text[])", keys
+    )
+    return {row["id"]: _hit(table, row, 1.0) for row in rows}

@@ -9,7 +9,16 @@ import numpy as np
 
 from services.gateway.search import queries, tsquery
 from services.gateway.search.embed_client import embed_query
-from services.gateway.search.hits import Hit, by_score, hybrid
+from services.gateway.search.fusion import (
+    HYBRID_K,
+    HYBRID_WEIGHTS,
+    LINK_ANCHORS,
+    RRF_K,
+    SIMILAR_THREAD_HOPS,
+    SIMILAR_THREAD_WEIGHT,
+    THREAD_HOPS,
+)
+from services.gateway.search.hits import Hit, by_score, hybrid, linked_ranking
 from services.gateway.search.params import EntityType, SearchParams
 
 
@@ -72,8 +81,9 @@ async def search(
     elif params.mode == "semantic":
         results = by_score(semantic, params.limit)
     else:
-        flat = [hit for hits in keyword_lists for hit in hits]
-        results = hybrid(flat, [hit for hits in semantic for hit in hits], params.limit)
+        flat_keyword = [hit for hits in keyword_lists for hit in hits]
+        flat_semantic = [hit for hits in semantic for hit in hits]
+        results = await hybrid_with_links(pool, flat_keyword, flat_semantic, params.limit)
     return SearchResponse(
         query=params.query,
         mode=params.mode,
@@ -82,3 +92,63 @@ async def search(
         model_id=model_id,
         results=results,
     )
+
+
+async def linked(pool: asyncpg.Pool, anchors: list[Hit], *, depth: int = LINK_ANCHORS) -> list[Hit]:
+    """The ranking of messages the top hits lead to (reply threads, knowledge sources); see hits.linked_ranking."""
+    top = anchors[:depth]
+    message_keys = [hit.id for hit in top if hit.type == "message"]
+    source_keys = [key for hit in top if hit.type != "message" for key in hit.sources or ()]
+    if not message_keys and not source_keys:
+        return []
+    async with pool.acquire() as conn:
+        threads = await queries.thread_neighbours(conn, message_keys, THREAD_HOPS)
+        sources = await queries.messages_by_key(conn, source_keys)
+    return linked_ranking(top, threads, sources, depth)
+
+
+async def hybrid_with_links(
+    pool: asyncpg.Pool,
+    keyword: list[Hit],
+    semantic: list[Hit],
+    limit: int,
+    *,
+    k: int = HYBRID_K,
+    weights: tuple[float, float, float] = HYBRID_WEIGHTS,
+    depth: int = LINK_ANCHORS,
+) -> list[Hit]:
+    """Keyword and semantic fused, then fused again with the messages their best hits lead to."""
+    first = hybrid(keyword, semantic, max(limit, depth), k=k, weights=(weights[0], weights[1], 0.0))
+    if weights[2] <= 0:
+        return first[:limit]
+    return hybrid(keyword, semantic, limit, k=k, weights=weights, linked=await linked(pool, first, depth=depth))
+
+
+async def similar_messages(
+    pool: asyncpg.Pool,
+    key: str,
+    vector: np.ndarray,
+    model_id: str,
+    *,
+    limit: int,
+    threshold: float,
+    ef_search: int,
+    k: int = RRF_K,
+) -> list[Hit]:
+    """Messages like this one: its nearest vectors fused with its own conversation (reply thread), so the
+    other messages of the same incident rank above look-alikes from elsewhere."""
+    candidates = max(limit * 3, 20)
+    lists = await semantic_lists(
+        pool,
+        ("messages",),
+        vector,
+        model_id,
+        limit=candidates,
+        threshold=threshold,
+        ef_search=ef_search,
+        exclude=(key,),
+    )
+    async with pool.acquire() as conn:
+        thread = (await queries.thread_neighbours(conn, [key], SIMILAR_THREAD_HOPS)).get(key, [])
+    weights = (0.0, 1.0, SIMILAR_THREAD_WEIGHT)
+    return hybrid([], lists[0], limit, k=k, weights=weights, linked=thread[:candidates])

@@ -1,4 +1,5 @@
 -- Back to full text over the raw text ('simple', no lemmas), as 0003 and 0004 created it.
+DROP INDEX messages_replies_idx;
 ALTER TABLE messages DROP COLUMN search;
 ALTER TABLE messages DROP COLUMN lemmas;
 ALTER TABLE messages ADD COLUMN search tsvector GENERATED ALWAYS AS (to_tsvector('simple', text)) STORED;

@@ -21,3 +21,8 @@ ALTER TABLE topics ADD COLUMN lemmas text;
 ALTER TABLE topics ADD COLUMN search tsvector
     GENERATED ALWAYS AS (to_tsvector('simple', coalesce(lemmas, name || ' ' || description))) STORED;
 CREATE INDEX topics_search_idx ON topics USING gin (search);
+
+-- Conversation threads (search and /similar follow reply links both ways): replies to a message are found
+-- by this index; the reply target by the (source, chat_id, message_id) key. Partial: most messages reply
+-- to nothing and should not pay for it on insert.
+CREATE INDEX messages_replies_idx ON messages (chat_id, reply_to_message_id) WHERE reply_to_message_id IS NOT NULL;

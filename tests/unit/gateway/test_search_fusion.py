@@ -56,3 +56,17 @@ def test_hybrid_and_single_mode_pages_stop_at_the_limit() -> None:
     hits = [_hit("message", str(i), 1 - i / 10) for i in range(5)]
     assert len(hybrid(hits, [], limit=3)) == 3
     assert [h.id for h in by_score([hits[3:], hits[:3]], limit=2)] == ["0", "1"]
+
+
+def test_weights_scale_each_rankings_contribution() -> None:
+    fused = dict(reciprocal_rank_fusion([["a"], ["b"]], k=10, weights=[0.5, 1.0]))
+    assert fused == pytest.approx({"a": 0.5 / 11, "b": 1 / 11})
+    with pytest.raises(ValueError, match="one non-negative weight per ranking"):
+        reciprocal_rank_fusion([["a"], ["b"]], weights=[1.0])
+
+
+def test_hybrid_with_a_heavier_semantic_weight_puts_the_semantic_top_first() -> None:
+    keyword = [_hit("message", "k", 0.5)]
+    semantic = [_hit("message", "s", 0.9)]
+    assert [h.id for h in hybrid(keyword, semantic, 2, k=5, weights=(0.5, 1.0, 0.0))] == ["s", "k"]
+    assert [h.id for h in hybrid(keyword, semantic, 2, k=5, weights=(1.0, 0.5, 0.0))] == ["k", "s"]
