@@ -16,6 +16,7 @@ import msgspec
 
 from services.gateway.projections.knowledge_graph import log, projection, uuid_or_none, version_row_id
 from shared.contracts import Envelope
+from shared.text.lemmas import index_text
 from shared.contracts.knowledge import AtomCreated, AtomLink, AtomLinked, AtomSnapshot, AtomTopic, EntityArchived
 
 
@@ -107,8 +108,11 @@ async def created(conn: asyncpg.Connection, items: Sequence[tuple[Envelope, int]
         confidence = _clamp(event.confidence, 0.0, 1.0)
         by = event.created_by or envelope.producer
         atoms.append(
-            (atom_id, event.type, title, event.content, confidence, event.message_keys, event.approved, run_id, at)
-        )
+            (
+                atom_id, event.type, title, event.content, confidence, event.message_keys, event.approved, run_id, at,
+                index_text(f"{title} {event.content}"),  # full-text search matches lemmas (migration 0010)
+            )
+        )  # fmt: skip
         snapshot = AtomSnapshot(
             type=event.type, title=title, content=event.content, confidence=confidence,
             source_message_keys=event.message_keys,
@@ -131,8 +135,8 @@ async def created(conn: asyncpg.Connection, items: Sequence[tuple[Envelope, int]
     await conn.executemany(
         """
         INSERT INTO atoms (id, type, title, content, confidence, source_message_keys, approved, extraction_run_id,
-                           created_at, updated_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+                           created_at, updated_at, lemmas)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)
         """,
         atoms,
     )

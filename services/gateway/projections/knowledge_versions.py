@@ -18,6 +18,7 @@ import msgspec
 from services.gateway.projections.knowledge_graph import log, projection, uuid_or_none, version_row_id
 from shared.contracts import Envelope
 from shared.contracts.knowledge import AtomSnapshot, TopicSnapshot, VersionCreated, VersionReviewed
+from shared.text.lemmas import index_text
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,7 @@ async def _apply_atom(conn: asyncpg.Connection, atom_id: uuid.UUID, s: AtomSnaps
     await conn.execute(
         """
         UPDATE atoms SET type = $2, title = $3, content = $4, confidence = $5,
-            source_message_keys = coalesce($6, source_message_keys), approved = true, updated_at = $7
+            source_message_keys = coalesce($6, source_message_keys), approved = true, updated_at = $7, lemmas = $8
         WHERE id = $1
         """,
         atom_id,
@@ -172,6 +173,7 @@ async def _apply_atom(conn: asyncpg.Connection, atom_id: uuid.UUID, s: AtomSnaps
         s.confidence,
         s.source_message_keys,
         at,
+        index_text(f"{s.title} {s.content}"),
     )
 
 
@@ -185,21 +187,25 @@ async def _apply_topic(conn: asyncpg.Connection, topic_id: uuid.UUID, s: TopicSn
     if parent is not None and await creates_cycle(conn, topic_id, parent):
         log.warning("topic_parent_refused", topic_id=str(topic_id), parent_id=str(parent))
         parent = None
+    name = " ".join(s.name.split())
+    if name_taken is not None:
+        name = await conn.fetchval("SELECT name FROM topics WHERE id = $1", topic_id) or name
     await conn.execute(
         """
         UPDATE topics SET name = CASE WHEN $2 THEN name ELSE $3 END, description = $4, keywords = $5, icon = $6,
-            color = $7, parent_id = $8, updated_at = $9
+            color = $7, parent_id = $8, updated_at = $9, lemmas = $10
         WHERE id = $1
         """,
         topic_id,
         name_taken is not None,
-        " ".join(s.name.split()),
+        name,
         s.description,
         s.keywords,
         s.icon,
         s.color,
         parent,
         at,
+        index_text(f"{name} {s.description}"),  # the name kept when the new one is taken
     )
 
 

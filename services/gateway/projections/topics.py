@@ -14,6 +14,7 @@ import msgspec
 from services.gateway.projections.knowledge_graph import log, projection, uuid_or_none, version_row_id
 from shared.contracts import Envelope
 from shared.contracts.knowledge import EntityArchived, MessagesConsumed, TopicCreated, TopicSnapshot
+from shared.text.lemmas import index_text
 
 _COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
@@ -34,8 +35,8 @@ async def created(conn: asyncpg.Connection, envelope: Envelope, seq: int) -> Non
     inserted = await conn.fetchval(
         """
         INSERT INTO topics (id, name, description, keywords, icon, color, source_message_keys, extraction_run_id,
-                            created_at, updated_at, parent_id)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)
+                            created_at, updated_at, parent_id, lemmas)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11)
         ON CONFLICT DO NOTHING
         RETURNING id
         """,
@@ -49,6 +50,7 @@ async def created(conn: asyncpg.Connection, envelope: Envelope, seq: int) -> Non
         uuid_or_none(event.run_id),
         at,
         parent,
+        index_text(f"{name} {event.description}"),  # full-text search matches lemmas (migration 0010)
     )
     if inserted is None:
         return
