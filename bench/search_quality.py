@@ -97,6 +97,8 @@ async def run(settings: Settings, dump: str | None, *, tune: bool) -> None:
         held_out = [q for q in queries if q.split == "held_out"]
         grid = []
         for k, keyword_weight, link_weight in itertools.product(RRF_KS, KEYWORD_WEIGHTS, LINK_WEIGHTS):
+            if link_weight > min(keyword_weight, 1.0):
+                continue  # a linked message must not outrank the hit that leads to it
             weights = (keyword_weight, 1.0, link_weight)
             fig = await _fused_figures(stack, lists, tuning, k, weights)
             grid.append((fig.mean_recall + fig.mrr, k, weights, fig))

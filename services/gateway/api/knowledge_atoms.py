@@ -24,6 +24,7 @@ from services.gateway.api.knowledge_responses import (
 from services.gateway.auth import requires_token
 from services.gateway.knowledge.review import REVIEW, bulk_set_archived, propose, reviewer, set_archived
 from services.gateway.pagination import decode_cursor, encode_cursor
+from services.gateway.search.tsquery import filter_query
 from services.gateway.writes import emit_applied
 from shared.contracts.common import AtomType, LinkType
 from shared.contracts.knowledge import AtomCreated, AtomLink, AtomLinked, AtomTopic, atom_id_for
@@ -109,7 +110,7 @@ class AtomsController(Controller):
         if run is not None:
             add("a.extraction_run_id = {}", run)
         if q:
-            add("a.search @@ websearch_to_tsquery('simple', {})", q)
+            add("a.search @@ to_tsquery('simple', {})", filter_query(q))
         if min_confidence is not None:
             add("a.confidence >= {}", min_confidence)
         if max_confidence is not None:

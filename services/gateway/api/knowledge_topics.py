@@ -34,6 +34,7 @@ from services.gateway.knowledge.review import (
 )
 from services.gateway.pagination import decode_cursor, encode_cursor
 from services.gateway.projections.knowledge_versions import creates_cycle
+from services.gateway.search.tsquery import filter_query
 from services.gateway.writes import emit_applied
 from shared.contracts.common import AtomType
 from shared.contracts.knowledge import TopicCreated, topic_id_for
@@ -88,12 +89,12 @@ class TopicsController(Controller):
             f"""
             SELECT {_TOPIC_COLUMNS} FROM topics t
             WHERE t.active = NOT $1
-              AND ($2::text IS NULL OR t.search @@ websearch_to_tsquery('simple', $2))
+              AND ($2::text IS NULL OR t.search @@ to_tsquery('simple', $2))
               AND ($3::uuid IS NULL OR t.parent_id = $3) AND (NOT $4 OR t.parent_id IS NULL)
             ORDER BY lower(t.name), t.id LIMIT $5 OFFSET $6
             """,
             archived,
-            q or None,
+            filter_query(q) if q else None,
             parent,
             roots,
             limit + 1,

@@ -12,6 +12,7 @@ from litestar.params import FromPath, FromQuery, Parameter
 
 from services.gateway.api.responses import MessageDetail, MessagePage, shaped
 from services.gateway.pagination import decode_cursor, encode_cursor
+from services.gateway.search.tsquery import filter_query
 
 _COLUMNS = """m.id, m.key, m.source, m.channel, m.chat_id, m.message_id, m.text, m.entities, m.language,
     m.reply_to_message_id, m.thread_id, m.forwarded_from, m.sent_at, m.edited_at, m.attachments,
@@ -76,7 +77,7 @@ class MessagesController(Controller):
         if classification is not None:
             add("m.effective_classification = {}", classification)
         if q:
-            add("m.search @@ websearch_to_tsquery('simple', {})", q)
+            add("m.search @@ to_tsquery('simple', {})", filter_query(q))
         if cursor:
             add("(m.sent_at, m.id) < ({}, {})", *decode_cursor(cursor))
         sql = f"SELECT {_COLUMNS} {_FROM}"

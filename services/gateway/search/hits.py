@@ -8,7 +8,7 @@ from typing import Literal
 
 import msgspec
 
-from services.gateway.search.fusion import HYBRID_WEIGHTS, RRF_K, reciprocal_rank_fusion
+from services.gateway.search.fusion import RRF_K, reciprocal_rank_fusion
 
 HitType = Literal["message", "atom", "topic"]
 
@@ -42,7 +42,7 @@ def hybrid(
     semantic: list[Hit],
     limit: int,
     k: int = RRF_K,
-    weights: tuple[float, float, float] = HYBRID_WEIGHTS,
+    weights: tuple[float, float, float] = (1.0, 1.0, 1.0),  # plain RRF; search passes the measured ones
     linked: Sequence[Hit] = (),
 ) -> list[Hit]:
     """Weighted reciprocal rank fusion of the keyword, semantic and linked rankings (see `linked_ranking`);

@@ -61,3 +61,9 @@ def build(query: str, join: Join = "any") -> str | None:
         return None
     joined = (" | " if join == "any" else " & ").join(content)
     return f"({joined}) & " + " & ".join(negative) if negative else joined
+
+
+def filter_query(query: str) -> str:
+    """A list filter's `q` (messages, atoms, topics): every word must match, as websearch_to_tsquery did;
+    a query without words matches nothing (an empty tsquery)."""
+    return build(query, join="all") or "''"
