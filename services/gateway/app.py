@@ -56,6 +56,7 @@ from shared.bus.streams import ensure_stream
 from shared.db.pool import create_pool
 from shared.logging import get_logger
 from shared.settings import Settings
+from shared.text.lemmas import warm_up
 
 log = get_logger(__name__)
 DASHBOARD_DIST = Path(__file__).resolve().parents[2] / "deploy" / "dashboard" / "dist"
@@ -103,6 +104,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         state = app.state
+        await asyncio.to_thread(warm_up)  # the lemmatiser's dictionaries, before the first batch is projected
         state.pool = await create_pool(settings.database_url)
         state.nc = await nats.connect(
             settings.nats_servers, name="gateway", max_reconnect_attempts=-1, reconnect_time_wait=1, drain_timeout=5

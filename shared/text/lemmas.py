@@ -121,3 +121,9 @@ def index_text(text: str) -> str:
 
 def index_texts(texts: Iterable[str]) -> list[str]:
     return [index_text(text) for text in texts]
+
+
+def warm_up() -> None:
+    """Load the dictionaries now (seconds, once) rather than inside the first projected batch."""
+    for word in ("помилка", "ошибка", "error", "деплой"):
+        lemmas(word)

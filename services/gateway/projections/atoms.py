@@ -16,8 +16,8 @@ import msgspec
 
 from services.gateway.projections.knowledge_graph import log, projection, uuid_or_none, version_row_id
 from shared.contracts import Envelope
-from shared.text.lemmas import index_text
 from shared.contracts.knowledge import AtomCreated, AtomLink, AtomLinked, AtomSnapshot, AtomTopic, EntityArchived
+from shared.text.lemmas import index_text
 
 
 def _clamp(value: float, low: float, high: float) -> float:

@@ -36,8 +36,8 @@ def reciprocal_rank_fusion(
 # reply thread within THREAD_HOPS, a knowledge hit's sources); chosen on the tuning half of
 # data/search_queries.json by bench/search_quality.py, reported on the held-out half (README).
 # The linked weight stays at or below the others so a linked message never outranks the hit leading to it.
-HYBRID_WEIGHTS = (1.0, 1.0, 0.5)
-HYBRID_K = 30
+HYBRID_WEIGHTS = (1.5, 1.0, 1.0)
+HYBRID_K = 10
 LINK_ANCHORS = 5
 THREAD_HOPS = 2
 

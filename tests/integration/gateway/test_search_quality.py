@@ -22,9 +22,9 @@ pytestmark = pytest.mark.slow
 
 # measured (bench/search_quality.py, README) minus a margin for run-to-run noise
 FLOORS = {
-    "hybrid": (0.60, 0.75),
-    "semantic": (0.50, 0.65),
-    "keyword": (0.42, 0.60),
+    "hybrid": (0.60, 0.74),
+    "semantic": (0.50, 0.70),
+    "keyword": (0.45, 0.65),
 }
 INCIDENT = (75, 80, 88, 89, 92, 94, 95, 96, 102, 105)  # replies in the production-502 thread of demo message 70
 UNRELATED = (115, 116, 121, 304)  # the Google Pay messages /similar used to rank first
@@ -56,7 +56,7 @@ async def test_everyday_queries_meet_the_quality_floor_in_every_mode(stack: Stac
     # fusion earns its place: hybrid finds more than either list alone
     assert measured["hybrid"][0] > max(measured["semantic"][0], measured["keyword"][0]), measured
     held_out = figures[("hybrid", "held_out")]
-    assert held_out.mean_recall >= FLOORS["hybrid"][0] - 0.05 and held_out.mrr >= FLOORS["hybrid"][1] - 0.05
+    assert held_out.mean_recall >= FLOORS["hybrid"][0] - 0.05 and held_out.mrr >= FLOORS["hybrid"][1] - 0.06
 
 
 async def test_similar_to_the_incident_report_ranks_the_incidents_own_messages_first(stack: Stack) -> None:
