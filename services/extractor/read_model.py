@@ -147,6 +147,12 @@ async def knowledge(pool: Any, model_id: str) -> KnowledgeView:
     )
 
 
+def real_value(value: float) -> float:
+    """A `real` column's value as it was written: 0.8 is stored as 0.800000011920929, and an atom of confidence
+    exactly 0.8 must still meet a threshold of 0.8 (the gateway's dry-run rounds the same way)."""
+    return round(float(value), 6)
+
+
 class Schedule(msgspec.Struct, frozen=True, kw_only=True):
     id: str
     name: str
@@ -175,7 +181,7 @@ async def schedules(pool: Any) -> list[Schedule]:
             min_score=r["min_score"],
             lookback_hours=int(r["lookback_hours"]),
             auto_approve=bool(r["auto_approve"]),
-            confidence_threshold=float(r["confidence_threshold"]),
+            confidence_threshold=real_value(r["confidence_threshold"]),
             allowed_atom_types=list(r["allowed_atom_types"]),
         )
         for r in rows
@@ -202,7 +208,9 @@ async def approval_rules(pool: Any, schedule_id: str | None) -> list[Rule]:
         )
     except asyncpg.UndefinedTableError:
         return []
-    return [Rule(id=r["id"], atom_types=list(r["atom_types"]), min_confidence=float(r["min_confidence"])) for r in rows]
+    return [
+        Rule(id=r["id"], atom_types=list(r["atom_types"]), min_confidence=real_value(r["min_confidence"])) for r in rows
+    ]
 
 
 async def project_context(pool: Any) -> tuple[str, dict[str, str]]:
