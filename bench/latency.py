@@ -38,7 +38,11 @@ def update(message_id: int) -> dict[str, Any]:
 
 async def nats_round_trip_ms(nats_url: str, n: int) -> list[float]:
     nc = await nats.connect(nats_url)
-    sub = await nc.subscribe("bench.rtt", cb=lambda msg: msg.respond(b"ok"))
+
+    async def answer(msg: nats.aio.msg.Msg) -> None:
+        await msg.respond(b"ok")
+
+    sub = await nc.subscribe("bench.rtt", cb=answer)
     samples = []
     for _ in range(n):
         started = time.perf_counter()
@@ -56,10 +60,10 @@ async def measure(messages: int) -> dict[str, float]:
             (await client.patch(f"/api/v1/chats/{CHAT}", json={"monitored": True})).raise_for_status()
             for _ in range(100):
                 chats = (await client.get("/api/v1/chats", params={"monitored": True})).json()
-                if any(str(c.get("chat_id")) == str(CHAT) for c in chats):
+                if any(str(c.get("chat_id")) == str(CHAT) and c.get("monitored") for c in chats):
                     break
                 await asyncio.sleep(0.1)
-            ws_url = api.replace("http://", "ws://") + "/ws?topics=messages"
+            ws_url = api.replace("http://", "ws://") + "/ws?topics=noise_filtering"
             async with websockets.connect(ws_url, additional_headers=HEADERS, max_size=None) as ws:
                 await ws.recv()
                 latencies = []
@@ -72,6 +76,9 @@ async def measure(messages: int) -> dict[str, float]:
                         headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET},
                     )
                     response.raise_for_status()
+                    if response.json().get("status") != "accepted":  # the chat's monitoring not projected yet
+                        await asyncio.sleep(0.2)
+                        continue
                     while True:
                         frame = json.loads(await asyncio.wait_for(ws.recv(), 30))
                         if frame.get("type") == "ping":
