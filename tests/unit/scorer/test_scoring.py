@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -275,14 +273,3 @@ def test_custom_weights_are_applied() -> None:
     low = score_message(ScoringInput(text=text, author_signal_ratio=0.0), weights=heavy_author).score
     high = score_message(ScoringInput(text=text, author_signal_ratio=1.0), weights=heavy_author).score
     assert high - low == pytest.approx(0.6, abs=1e-3)
-
-
-def test_scoring_is_fast_enough_for_the_stream() -> None:
-    # A loose regression guard (the real figure comes from bench/scorer.py): ≥ 1,000 msg/s.
-    texts = ["ok", "щось з кешем", "Деплой перенесли на четвер 18:00, бо міграція БД займає ~40 хв"] * 1000
-    inputs = [ScoringInput(text=t) for t in texts]
-    score_message(inputs[-1])  # loads the content model once, as the stage does at its first message
-    started = time.perf_counter()
-    for inp in inputs:
-        score_message(inp)
-    assert len(inputs) / (time.perf_counter() - started) > 1_000  # the machine may be shared and loaded
