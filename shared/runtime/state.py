@@ -44,10 +44,16 @@ def api_token(data_dir: Path) -> str:
 
 
 def pid_alive(pid: int) -> bool:
+    """True while `pid` runs. A killed process nobody has reaped yet (a zombie) is dead: a detached supervisor's
+    parent is whatever adopted it, and not every init reaps promptly."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no procfs (not Linux): signal 0 is all we can tell
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
