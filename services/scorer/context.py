@@ -208,8 +208,10 @@ class ChatMemory:
         log.by_text.setdefault(rk, []).append((sent_at, key))
         if len(log.order) > self._per_chat:
             _, old_key, old_rk = log.order.popleft()
+            # One index entry per order entry: a message recorded twice (redelivered after a NATS restart) has
+            # two, so drop only one of them here (dropping both made the second eviction a KeyError).
             same = log.by_text[old_rk]
-            same[:] = [e for e in same if e[1] != old_key]
+            del same[next(i for i, e in enumerate(same) if e[1] == old_key)]
             if not same:
                 del log.by_text[old_rk]
         self._chats.move_to_end(chat_id)

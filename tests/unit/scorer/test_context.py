@@ -124,6 +124,17 @@ def test_chat_memory_counts_repeats_of_a_text_within_the_window_apart_from_the_m
     assert memory.repeats("-1", "b", "хтось бачив мій зарядник?", later, window_s=86_400) == 1  # not itself
 
 
+def test_chat_memory_survives_a_message_recorded_twice_being_evicted() -> None:
+    """A redelivery after a NATS restart records the same message again; evicting both copies must not fail."""
+    memory = ChatMemory(per_chat=2)
+    t0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    memory.record("-7", "telegram:-7:1", "Реліз 1", t0)
+    memory.record("-7", "telegram:-7:1", "Реліз 1", t0)  # redelivered
+    for i in range(2, 6):
+        memory.record("-7", f"telegram:-7:{i}", "Реліз 1" if i == 5 else f"Реліз {i}", t0 + timedelta(seconds=i))
+    assert memory.repeats("-7", "telegram:-7:9", "реліз 1", t0 + timedelta(seconds=9), window_s=60) == 1
+
+
 def test_author_cache_counts_messages_scored_in_process_until_the_stored_record_returns() -> None:
     cache = AuthorCache(ttl_s=60)
     cache.count("u1", signal=True, now=0)
