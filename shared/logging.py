@@ -5,6 +5,7 @@ text in development, never colour codes), whether it comes from structlog or fro
 from __future__ import annotations
 
 import logging
+import re
 import sys
 
 import structlog
@@ -12,13 +13,33 @@ import structlog
 _SECRET_KEYS = frozenset({"api_key", "token", "password", "secret", "session_string", "authorization"})
 # Loggers that install their own (coloured) stdout handlers; they are routed through ours instead.
 _LIBRARY_LOGGERS = ("faststream", "faststream.access.nats", "uvicorn", "uvicorn.error", "uvicorn.access")
+# A secret inside free text: a URL's query (uvicorn logs every WebSocket handshake with its query string),
+# an Authorization header, a Telegram bot URL.
+_SECRET_IN_TEXT = re.compile(r"(?i)((?:[?&](?:token|ticket|api_key|secret)=)|(?:bearer\s+)|(?:/bot\d+:))[^&\s\"']+")
+
+
+def redact_text(text: str) -> str:
+    return _SECRET_IN_TEXT.sub(r"\1***", text)
+
+
+class RedactingFilter(logging.Filter):
+    """Masks secrets in stdlib log records (uvicorn, nats, httpx) before any handler formats them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = redact_text(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
 
 
 def _redact_secrets(_: object, __: str, event: dict[str, object]) -> dict[str, object]:
     """Secrets never reach logs: any field named like a secret is masked."""
-    for key in event:
+    for key, value in event.items():
         if key.lower() in _SECRET_KEYS:
             event[key] = "***"
+        elif isinstance(value, str):
+            event[key] = redact_text(value)
     return event
 
 
@@ -61,6 +82,7 @@ def configure_logging(level: str = "INFO", fmt: str = "console", service: str = 
             ],
         )
     )
+    handler.addFilter(RedactingFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -29,7 +29,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     api_replicas: int = 2  # `tracker up`: API processes sharing api_port (SO_REUSEPORT)
-    api_tokens: tuple[str, ...] = ()
+    api_tokens: tuple[str, ...] = ()  # each `token` (admin) or `token:read|review|admin`
+    cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the API; none: same origin only
+    rate_limit_per_min: int = 120  # per caller and route, on the expensive routes (score, search, estimate)
+    rate_limit_burst: int = 30
+    ws_ping_s: float = 20.0  # the WebSocket relay pings this often ...
+    ws_pong_timeout_s: float = 30.0  # ... and closes 4410 when no pong comes this long after a ping went out
+    ws_send_timeout_s: float = 10.0  # a client that takes longer to accept one frame is closed 4408
     max_deliver: int = 5
     ack_wait_s: float = 30.0
     otel_exporter: str = "none"  # none | console | otlp
@@ -97,6 +103,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             api_port=int(_env("API_PORT", "8000")),
             api_replicas=max(1, int(_env("TT_API_REPLICAS", "2"))),
             api_tokens=tokens,
+            cors_origins=tuple(o.strip() for o in _env("TT_CORS_ORIGINS", "").split(",") if o.strip()),
+            rate_limit_per_min=int(_env("TT_RATE_LIMIT_PER_MIN", "120")),
+            rate_limit_burst=int(_env("TT_RATE_LIMIT_BURST", "30")),
+            ws_ping_s=float(_env("TT_WS_PING_S", "20")),
+            ws_pong_timeout_s=float(_env("TT_WS_PONG_TIMEOUT_S", "30")),
+            ws_send_timeout_s=float(_env("TT_WS_SEND_TIMEOUT_S", "10")),
             max_deliver=int(_env("TT_MAX_DELIVER", "5")),
             ack_wait_s=float(_env("TT_ACK_WAIT_S", "30")),
             otel_exporter=_env("OTEL_TRACES_EXPORTER", "none"),

@@ -13,9 +13,11 @@ from typing import Any
 
 import nats
 from litestar import Litestar
+from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.static_files import create_static_files_router
 from opentelemetry import trace
 
 from services.gateway import projections
@@ -42,12 +44,14 @@ from services.gateway.api.providers import ProvidersController
 from services.gateway.api.search import SearchController
 from services.gateway.api.tasks import TasksController
 from services.gateway.api.webhooks import TelegramWebhookController
+from services.gateway.auth import access_guard
 from services.gateway.dashboard import dashboard_router
 from services.gateway.errors import exception_handlers
 from services.gateway.hub import Hub
 from services.gateway.projections.base import Projection
 from services.gateway.projections.runner import stream_position
 from services.gateway.projector import ProjectorStatus, project
+from services.gateway.rate_limit import RateLimiter, rate_limit_guard
 from services.gateway.relay import RelaySubscriber
 from services.gateway.writes import EntityLocks
 from services.gateway.ws import ws_handler
@@ -60,6 +64,7 @@ from shared.text.lemmas import warm_up
 
 log = get_logger(__name__)
 DASHBOARD_DIST = Path(__file__).resolve().parents[2] / "deploy" / "dashboard" / "dist"
+SWAGGER_ASSETS = "/api/docs/assets"
 CONTROLLERS: list[Any] = [
     HealthController,
     AsyncAPIController,
@@ -100,6 +105,7 @@ def create_app(
     tracer_provider: trace.TracerProvider | None = None,
     read_models: Sequence[Projection] = projections.ALL,
     run_projections: bool = True,
+    dashboard_dist: Path = DASHBOARD_DIST,
 ) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -146,26 +152,54 @@ def create_app(
             await state.nc.drain()
             await state.pool.close()
 
-    # The embedded run has no nginx: the gateway serves the dashboard itself once it is built.
-    dashboard = [dashboard_router(DASHBOARD_DIST)] if (DASHBOARD_DIST / "index.html").is_file() else []
+    state = State(
+        {
+            "settings": settings,
+            "hub": Hub(),
+            "prefix": settings.subject_prefix,
+            "rate_limiter": RateLimiter(settings.rate_limit_per_min, settings.rate_limit_burst),
+            "locks": EntityLocks(),
+            "projector": ProjectorStatus(),
+        }
+    )
+    cors = (
+        CORSConfig(
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+        if settings.cors_origins
+        else None
+    )
     return Litestar(
-        route_handlers=[*CONTROLLERS, ws_handler, *dashboard],
+        route_handlers=[*CONTROLLERS, ws_handler, dashboard_router(dashboard_dist), swagger_assets()],
+        guards=[access_guard, rate_limit_guard],
         lifespan=[lifespan],
-        state=State(
-            {
-                "settings": settings,
-                "hub": Hub(),
-                "prefix": settings.subject_prefix,
-                "locks": EntityLocks(),
-                "projector": ProjectorStatus(),
-            }
-        ),
+        state=state,
+        cors_config=cors,
         exception_handlers=exception_handlers(),
         logging_config=None,  # shared.logging configures every logger; Litestar's default would replace it
         openapi_config=OpenAPIConfig(
             title="Task Tracker API",
             version="0.1.0",
             path="/api/docs",
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            # Served from the swagger-ui-py wheel, so the page works offline (no CDN).
+            render_plugins=[
+                SwaggerRenderPlugin(
+                    path="/",
+                    js_url=f"{SWAGGER_ASSETS}/swagger-ui-bundle.js",
+                    css_url=f"{SWAGGER_ASSETS}/swagger-ui.css",
+                    standalone_preset_js_url=f"{SWAGGER_ASSETS}/swagger-ui-standalone-preset.js",
+                    favicon=f"<link rel='icon' type='image/png' href='{SWAGGER_ASSETS}/favicon-32x32.png'>",
+                )
+            ],
         ),
     )
+
+
+def swagger_assets() -> Any:
+    import swagger_ui  # the wheel ships Swagger UI's static files
+
+    directory = Path(swagger_ui.__file__).parent / "static"
+    return create_static_files_router(SWAGGER_ASSETS, directories=[directory], name="swagger-assets",
+                                      include_in_schema=False)  # fmt: skip

@@ -2,7 +2,8 @@
 
 The dashboard is a single-page app with its own routes (/dashboard/messages, …): any path that is not a built
 file gets index.html, so a deep link or a reload works; a missing asset stays a 404. Hashed assets are cached
-for good, index.html never (it names the current assets).
+for good, index.html never (it names the current assets). The directory is looked up on every request, so a
+dashboard built while the gateway runs is served at once instead of answering 404 until a restart.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ def dashboard_router(dist: Path) -> Router:
     root = dist.resolve()
 
     def index() -> File:
+        if not (root / "index.html").is_file():
+            raise NotFoundException("the dashboard is not built: see the README (`npm run build` in deploy/dashboard)")
         return File(
             root / "index.html",
             filename="index.html",

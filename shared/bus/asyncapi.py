@@ -8,11 +8,13 @@ declared from the stages' own handler registrations.
 from __future__ import annotations
 
 import functools
+import html
+import json
 from typing import Annotated, Any
 
 import msgspec
 from faststream.nats import NatsBroker
-from faststream.specification import AsyncAPI, get_asyncapi_html
+from faststream.specification import AsyncAPI
 from pydantic import WithJsonSchema
 
 from shared.contracts import REGISTRY
@@ -93,6 +95,30 @@ def asyncapi_json(prefix: str = "tt") -> dict[str, Any]:
 
 @functools.cache
 def asyncapi_html(prefix: str = "tt") -> str:
-    broker = build_document_broker(prefix, stage_consumers())
-    spec = AsyncAPI(broker, title="Task Tracker bus", version="0.1.0")
-    return get_asyncapi_html(spec.to_specification())
+    """The bus as a page rendered here, with no script: FastStream's viewer loads its JavaScript from a CDN,
+    which leaves the page blank offline. `/api/asyncapi.json` is the machine-readable document."""
+    consumers: dict[str, list[str]] = {}
+    for service, event_types in stage_consumers().items():
+        for event_type in event_types:
+            consumers.setdefault(event_type, []).append(service)
+    sections = []
+    for spec in sorted(REGISTRY.values(), key=lambda s: s.type):
+        kind = (
+            "command"
+            if spec.kind == "command"
+            else f"event · WebSocket topic <code>{html.escape(spec.topic or '')}</code>"
+        )
+        doc = html.escape((spec.data.__doc__ or "").strip())
+        by = ", ".join(sorted(consumers.get(spec.type, []))) or "gateway projections / WebSocket relay"
+        schema = html.escape(json.dumps(envelope_schema(spec.type, spec.data), indent=2, ensure_ascii=False))
+        sections.append(
+            f"<details><summary><code>{html.escape(spec.subject(prefix))}</code> — {kind}</summary>"
+            f"<p>{doc}</p><p>Consumed by: {html.escape(by)}</p><pre>{schema}</pre></details>"
+        )
+    return (
+        "<!doctype html><html lang=en><head><meta charset=utf-8><title>Task Tracker bus (AsyncAPI)</title>"
+        "<style>body{font:15px system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem}"
+        "summary{cursor:pointer;padding:.3rem 0}pre{background:#f4f4f4;padding:.8rem;overflow:auto}</style></head>"
+        f"<body><h1>Task Tracker bus</h1><p>{len(REGISTRY)} subjects on NATS JetStream. AsyncAPI 3 document: "
+        f"<a href='/api/asyncapi.json'>/api/asyncapi.json</a>.</p>{''.join(sections)}</body></html>"
+    )

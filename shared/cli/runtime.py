@@ -17,7 +17,7 @@ import httpx
 import msgspec
 
 from shared.logging import configure_logging
-from shared.runtime.state import clear_state, pid_alive, read_state
+from shared.runtime.state import TOKEN_FILE, clear_state, pid_alive, private_file, read_state
 from shared.settings import Settings
 
 
@@ -39,6 +39,7 @@ def add_runtime_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     up.set_defaults(func=_up)
     sub.add_parser("down", help="stop everything `tracker up` started; data is kept").set_defaults(func=_down)
     sub.add_parser("status", help="health of each running service").set_defaults(func=_status)
+    sub.add_parser("token", help="print the embedded run's API token (admin scope)").set_defaults(func=_token)
     sub.add_parser("gateway", help="run the API and the projector in one process (simple runs)").set_defaults(
         func=_gateway
     )
@@ -52,6 +53,15 @@ def add_runtime_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     replay = sub.add_parser("replay", help="rebuild read models from the event log")
     replay.add_argument("--projection", action="append", help="only this projection (repeatable)")
     replay.set_defaults(func=_replay)
+
+
+def _token(args: argparse.Namespace) -> int:
+    path = Settings.from_env().data_dir / TOKEN_FILE
+    if not path.exists():
+        print(f"no token yet in {path}: `tracker up` makes one", file=sys.stderr)
+        return 1
+    print(path.read_text().strip())
+    return 0
 
 
 def _leftovers(state: dict[str, object]) -> list[str]:
@@ -103,7 +113,7 @@ def _up(args: argparse.Namespace) -> int:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(settings.data_dir, 0o755)  # pgserver runs PostgreSQL as its own system user when we are root
     if args.detach:
-        log = open(settings.data_dir / "tracker.log", "ab")
+        log = private_file(settings.data_dir / "tracker.log")
         proc = subprocess.Popen(
             [sys.executable, "-m", "shared.cli.main", "up", *(["--demo"] if args.demo else [])],
             stdout=log,

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
+from shared.runtime.state import private_file
+
 NATS_CONFIG = """\
 listen: 127.0.0.1:{port}
 http: 127.0.0.1:{monitor_port}
@@ -91,13 +93,14 @@ def start_nats(
             sync="  sync_interval: always\n" if sync_always else "",
         )
     )
-    out = open(log_file, "ab") if log_file else subprocess.DEVNULL
+    out = private_file(log_file) if log_file else subprocess.DEVNULL
     proc = subprocess.Popen(
         [nats_server_binary(), "-c", str(conf)],
         stdout=out,
         stderr=subprocess.STDOUT,
         start_new_session=True,
         preexec_fn=preexec_fn,
+        umask=0o077,  # the JetStream store holds chat content: the owner's only
     )
     wait_for_port(port, proc=proc)
     return proc, f"nats://127.0.0.1:{port}", monitor_port

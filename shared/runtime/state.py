@@ -22,8 +22,17 @@ def read_state(data_dir: Path) -> dict[str, Any] | None:
 
 def write_state(data_dir: Path, state: dict[str, Any]) -> None:
     tmp = data_dir / (RUNTIME_FILE + ".tmp")
-    tmp.write_text(json.dumps(state, indent=2))
+    with private_file(tmp, "w") as handle:  # it holds the embedded database URL
+        handle.write(json.dumps(state, indent=2))
     tmp.replace(data_dir / RUNTIME_FILE)
+
+
+def private_file(path: Path, mode: str = "ab") -> Any:
+    """Open a file in the data directory readable by its owner only (0600), whatever the umask."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if "a" in mode else os.O_TRUNC)
+    handle = os.fdopen(os.open(path, flags, 0o600), mode)
+    os.chmod(path, 0o600)  # a file made before this rule keeps its old mode otherwise
+    return handle
 
 
 def clear_state(data_dir: Path) -> None:

@@ -26,7 +26,7 @@ import httpx
 from shared.db import migrate
 from shared.runtime.lifetimes import die_with, postgres_pid, restart_delay
 from shared.runtime.servers import free_port, start_nats, start_postgres, stop_postgres
-from shared.runtime.state import api_token, clear_state, write_state
+from shared.runtime.state import TOKEN_FILE, api_token, clear_state, write_state
 from shared.settings import Settings
 
 DEMO_EXPORT = Path(__file__).resolve().parents[2] / "data" / "demo" / "telegram_export.json"
@@ -192,6 +192,7 @@ class Supervisor:
             env=child.env,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
+            umask=0o077,  # what services write in the data directory (avatars, …) is the owner's only
             start_new_session=True,  # a Ctrl-C in the terminal reaches only the supervisor, which stops them in order
             preexec_fn=die_with(os.getpid()),  # and a killed supervisor takes them with it
         )
@@ -327,8 +328,10 @@ class Supervisor:
             loop.add_signal_handler(sig, self._stopping.set)
         gateway = self.children[0].health_url.removesuffix("/api/health")
         self.say("tracker", f"API {gateway}  docs {gateway}/api/docs  WebSocket {gateway.replace('http', 'ws')}/ws")
-        self.say("tracker", f"API token (Authorization: Bearer …): {token}")
-        self.say("tracker", f"dashboard (once built, see README): {gateway}/dashboard/?token=<the token above>")
+        # The token itself never goes to the log (this output is tracker.log in --detach mode).
+        token_file = self.data_dir / TOKEN_FILE
+        self.say("tracker", f"API token (Authorization: Bearer …): in {token_file} (owner-only), `tracker token`")
+        self.say("tracker", f"dashboard (once built, see README): {gateway}/dashboard/ (paste the token once)")
         watchers = [asyncio.create_task(self._watch(c)) for c in self.children]
         watchers.append(asyncio.create_task(self._watch_infrastructure()))
         if self.demo:

@@ -17,6 +17,19 @@ from shared.settings import Settings
 from shared.testing.running import serving
 
 TOKEN = "test-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}  # send on every HTTP request: every /api/v1 route needs a token
+
+
+def ws_url(base: str, query: str = "") -> str:
+    """The relay's address for an HTTP base URL; authenticate with `ws_connect` (never a token in the URL)."""
+    return base.replace("http://", "ws://") + "/ws" + (f"?{query}" if query else "")
+
+
+def ws_connect(base: str, query: str = "", token: str = TOKEN, **kwargs: object):  # type: ignore[no-untyped-def]
+    """A WebSocket client authenticated by the Authorization header (browsers send a first frame instead)."""
+    import websockets
+
+    return websockets.connect(ws_url(base, query), additional_headers={"Authorization": f"Bearer {token}"}, **kwargs)
 
 
 @dataclass

@@ -17,7 +17,7 @@ from shared.bus.publisher import Publisher
 from shared.bus.service import Stage
 from shared.contracts import utcnow
 from shared.contracts.messages import MessageIngested
-from shared.testing.gateway import GatewayHarness
+from shared.testing.gateway import AUTH, GatewayHarness
 from shared.testing.running import serving
 
 
@@ -107,7 +107,7 @@ async def test_a_malformed_or_unknown_event_is_dead_lettered_with_its_error_and_
                     dead.extend(await sub.fetch(2 - len(dead), timeout=0.5))
                 except TimeoutError:
                     pass
-        async with httpx.AsyncClient(base_url=base) as client:
+        async with httpx.AsyncClient(base_url=base, headers=AUTH) as client:
             metrics = (await client.get("/metrics")).text
             health = (await client.get("/api/health")).json()
 

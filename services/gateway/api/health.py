@@ -11,6 +11,7 @@ import httpx
 from litestar import Controller, Request, Response, get
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from services.gateway.auth import PUBLIC
 from shared.bus.streams import stream_name
 from shared.metrics import STREAM_LAST_SEQ, render
 
@@ -36,7 +37,7 @@ class HealthController(Controller):
     async def health(self) -> dict[str, str]:
         return {"status": "ok", "timestamp": datetime.now(UTC).isoformat()}
 
-    @get("/api/v1/health/detailed", operation_id="healthDetailed")
+    @get("/api/v1/health/detailed", operation_id="healthDetailed", opt=PUBLIC)
     async def detailed(self, request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
         state = request.app.state
         settings = state.settings

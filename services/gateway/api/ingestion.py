@@ -12,7 +12,7 @@ from litestar.exceptions import ClientException, HTTPException, NotFoundExceptio
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
 from services.gateway.api.responses import CancelRequested, IngestionEstimate, IngestionJob, shaped
-from services.gateway.auth import requires_token
+from services.gateway.rate_limit import RATE_LIMITED
 from shared.contracts import uuid7
 from shared.contracts.commands import CancelIngestionJob, StartIngestionJob
 from shared.contracts.messages import IngestionQueued
@@ -46,7 +46,7 @@ class IngestionController(Controller):
     path = "/api/v1/ingestion"
     tags = ["ingestion"]
 
-    @post("/jobs", operation_id="startIngestionJob", guards=[requires_token], status_code=202)
+    @post("/jobs", operation_id="startIngestionJob", status_code=202)
     async def start(self, request: Request[Any, Any, Any], data: JSONBody[JobRequest]) -> IngestionJob:
         """Queue a backfill job; the response is the job as it stands (pending) — poll it or watch `messages`."""
         _check_window(data.since, data.until, data.depth)
@@ -104,7 +104,7 @@ class IngestionController(Controller):
             raise NotFoundException(f"no ingestion job {job_id}")
         return _job(row)
 
-    @post("/jobs/{job_id:uuid}/cancel", operation_id="cancelIngestionJob", guards=[requires_token], status_code=202)
+    @post("/jobs/{job_id:uuid}/cancel", operation_id="cancelIngestionJob", status_code=202)
     async def cancel(self, request: Request[Any, Any, Any], job_id: FromPath[UUID]) -> CancelRequested:
         """Ask the ingest stage to stop the job at its next batch; the job ends as `cancelled`."""
         state = request.app.state
@@ -116,7 +116,7 @@ class IngestionController(Controller):
         await state.publisher.emit(CancelIngestionJob(job_id=str(job_id)))
         return CancelRequested(id=job_id, status=status, cancel_requested=True)
 
-    @get("/estimate", operation_id="estimateIngestion")
+    @get("/estimate", operation_id="estimateIngestion", opt=RATE_LIMITED)
     async def estimate(
         self,
         request: Request[Any, Any, Any],

@@ -13,8 +13,9 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_202_ACCEPTED
 
-from services.gateway.auth import bearer_from, requires_token
+from services.gateway.auth import bearer_from, token_identity
 from services.gateway.noise.stats import Distribution, NoiseStats, noise_stats, score_distribution
+from services.gateway.rate_limit import RATE_LIMITED
 from services.scorer.context import MessageContext, scoring_input
 from services.scorer.model import configured_model
 from services.scorer.scoring import Thresholds, score_message
@@ -68,12 +69,6 @@ def thresholds_of(state: State) -> Thresholds:
     return Thresholds(noise=settings.noise_threshold, signal=settings.signal_threshold)
 
 
-def token_identity(request: Request[Any, Any, Any]) -> str:
-    """A stable name for the caller's token that reveals nothing usable: a short hash of it."""
-    token = bearer_from(request) or ""
-    return "token:" + hashlib.sha256(token.encode()).hexdigest()[:12]
-
-
 class NoiseController(Controller):
     path = "/api/v1"
     tags = ["noise"]
@@ -99,9 +94,9 @@ class NoiseController(Controller):
         """Histogram of importance scores over [0, 1]."""
         return await score_distribution(state.pool, thresholds_of(state), bins=bins)
 
-    @post("/noise/score", operation_id="noiseScoreText", status_code=200)
+    @post("/noise/score", operation_id="noiseScoreText", status_code=200, opt={"scope": "read", **RATE_LIMITED})
     async def score(self, state: State, data: JSONBody[ScoreRequest]) -> ScoreResult:
-        """Score one text in-process with the scorer's own code; changes nothing, so no token is needed."""
+        """Score one text in-process with the scorer's own code; changes nothing, so a read token is enough."""
         thresholds = thresholds_of(state)
         context = MessageContext(
             author_signal_ratio=data.author_signal_ratio,
@@ -117,9 +112,7 @@ class NoiseController(Controller):
             thresholds={"noise": thresholds.noise, "signal": thresholds.signal},
         )
 
-    @post(
-        "/noise/score-batch", operation_id="noiseScoreUnscored", status_code=HTTP_202_ACCEPTED, guards=[requires_token]
-    )
+    @post("/noise/score-batch", operation_id="noiseScoreUnscored", status_code=HTTP_202_ACCEPTED, opt=RATE_LIMITED)
     async def score_batch(self, state: State, data: JSONBody[ScoreBatchRequest | None] = None) -> CommandAccepted:
         """Ask the scorer to score every unscored message; progress arrives as `noise_filtering.batch_scored`."""
         batch_size = (data or ScoreBatchRequest()).batch_size
@@ -130,7 +123,7 @@ class NoiseController(Controller):
         "/messages/{key:str}/classification",
         operation_id="messageOverrideClassification",
         status_code=HTTP_202_ACCEPTED,
-        guards=[requires_token],
+        opt={"scope": "review"},
     )
     async def override(
         self, request: Request[Any, Any, Any], state: State, key: FromPath[str], data: JSONBody[OverrideRequest]
@@ -138,7 +131,7 @@ class NoiseController(Controller):
         """Set a message's class by hand; the scorer's label is kept and both appear in the history."""
         if await state.pool.fetchval("SELECT 1 FROM messages WHERE key = $1", key) is None:
             raise NotFoundException(f"no message with key {key!r}")
-        who = data.overridden_by or token_identity(request)
+        who = data.overridden_by or token_identity(bearer_from(request) or "")
         event = ClassificationOverridden(
             key=key,
             classification=data.classification,

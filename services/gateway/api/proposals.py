@@ -15,7 +15,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
 from services.gateway.api.responses import Proposal, ProposalDetail, ProposalReviewed, shaped
 from services.gateway.api.tasks import check_references, messages_for, task_row
-from services.gateway.auth import requires_token
+from services.gateway.auth import REVIEW, requires_token
 from services.gateway.errors import bad_field, conflict, not_found
 from services.gateway.writes import emit_applied
 from shared.contracts import uuid7
@@ -87,6 +87,7 @@ class ProposalsController(Controller):
     path = "/api/v1/proposals"
     tags = ["proposals"]
     guards = [requires_token]
+    opt = REVIEW  # reviewers decide proposals and move tasks
 
     @get("/", operation_id="listProposals")
     async def list_proposals(

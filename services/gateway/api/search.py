@@ -9,6 +9,7 @@ from litestar import Controller, Request, get
 from litestar.exceptions import ClientException, HTTPException, NotFoundException, ServiceUnavailableException
 from litestar.params import FromPath, FromQuery, Parameter
 
+from services.gateway.rate_limit import RATE_LIMITED
 from services.gateway.search import queries
 from services.gateway.search.embed_client import EmbeddingUnavailable
 from services.gateway.search.hits import Hit
@@ -44,7 +45,7 @@ class SearchController(Controller):
     path = "/api/v1"
     tags = ["search"]
 
-    @get("/search", operation_id="search")
+    @get("/search", operation_id="search", opt=RATE_LIMITED)
     async def search(
         self,
         request: Request[Any, Any, Any],
@@ -73,7 +74,7 @@ class SearchController(Controller):
         except EmbeddingUnavailable as exc:
             raise ServiceUnavailableException(detail=f"semantic search is unavailable: {exc}") from None
 
-    @get("/messages/{key:str}/similar", operation_id="similarMessages")
+    @get("/messages/{key:str}/similar", operation_id="similarMessages", opt=RATE_LIMITED)
     async def similar(
         self,
         request: Request[Any, Any, Any],
@@ -103,7 +104,7 @@ class SearchController(Controller):
         )
         return SimilarResponse(key=key, model_id=row["embedding_model"], threshold=cut_off, results=results)
 
-    @get("/search/duplicates", operation_id="searchDuplicates")
+    @get("/search/duplicates", operation_id="searchDuplicates", opt=RATE_LIMITED)
     async def duplicates(
         self,
         request: Request[Any, Any, Any],

@@ -13,6 +13,7 @@ from typing import Any
 from litestar import Controller, Request, post
 from litestar.exceptions import ClientException, HTTPException, NotAuthorizedException
 
+from services.gateway.auth import PUBLIC
 from services.ingest.bot_updates import Ignored, InvalidUpdate, parse_update
 from shared.contracts.messages import MessageIngested, edit_msg_id
 
@@ -23,7 +24,7 @@ class TelegramWebhookController(Controller):
     path = "/api/v1/webhooks"
     tags = ["ingestion"]
 
-    @post("/telegram", operation_id="telegramWebhook", status_code=200)
+    @post("/telegram", operation_id="telegramWebhook", status_code=200, opt=PUBLIC)
     async def telegram(self, request: Request[Any, Any, Any]) -> dict[str, Any]:
         """Accept one Bot API update (message, edited_message, channel_post, edited_channel_post)."""
         state = request.app.state

@@ -30,6 +30,7 @@ from nats.js.errors import NotFoundError
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 
+from services.gateway.frames import frame_text
 from services.gateway.hub import Frame
 from services.gateway.projections import events_log
 from services.gateway.projections.base import Projection
@@ -48,15 +49,6 @@ SERVICE = "gateway"
 DURABLE = "gateway--projections"
 # The checkpoint row holding the last stream sequence a committed batch covered, whatever its subjects.
 STREAM_POSITION = "stream"
-_frame_encoder = msgspec.json.Encoder()
-
-
-def frame_text(seq: int, envelope: Envelope, data_json: str) -> str:
-    """The WebSocket frame; the payload JSON is the one already encoded for the events log."""
-    head = _frame_encoder.encode(
-        {"seq": seq, "topic": spec_for(envelope.type).topic, "type": envelope.type, "occurred_at": envelope.occurred_at}
-    )
-    return f'{head[:-1].decode()},"data":{data_json}}}'
 
 
 async def stream_position(db: asyncpg.Pool | asyncpg.Connection) -> int | None:

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-import websockets
 
 from shared.contracts.tasks import TaskCreated
 from shared.runtime.servers import free_port, wait_for_port
+from shared.testing.gateway import AUTH, ws_connect
 
-from .conftest import REPO, TOKEN, GatewayHarness, require_binary
+from .conftest import REPO, GatewayHarness, require_binary
 
 NGINX_HINT = "apt-get install -y --no-install-recommends nginx"
 
@@ -116,7 +116,10 @@ def nginx_binary() -> str:
 async def test_nginx_routes_health_api_and_dashboard(
     nginx_binary: str, harness: GatewayHarness, tmp_path: Path
 ) -> None:
-    async with nginx_in_front(harness, tmp_path) as base, httpx.AsyncClient(base_url=base, timeout=5) as client:
+    async with (
+        nginx_in_front(harness, tmp_path) as base,
+        httpx.AsyncClient(base_url=base, timeout=5, headers=AUTH) as client,
+    ):
         own = await client.get("/nginx-health")
         assert own.status_code == 200 and own.text.strip() == "ok"
         api = await client.get("/api/health")
@@ -134,8 +137,7 @@ async def test_websocket_through_nginx_receives_published_events(
     nginx_binary: str, harness: GatewayHarness, tmp_path: Path
 ) -> None:
     async with nginx_in_front(harness, tmp_path) as base:
-        url = base.replace("http://", "ws://") + f"/ws?token={TOKEN}&topics=tasks"
-        async with websockets.connect(url) as ws:
+        async with ws_connect(base, "topics=tasks") as ws:
             hello = json.loads(await ws.recv())
             assert hello["type"] == "connection" and hello["data"]["topics"] == ["tasks"]
             await harness.publisher.emit(TaskCreated(task_id="0192a8a0-0000-7000-8000-00000000beef", title="Via nginx"))

@@ -5,11 +5,11 @@ from __future__ import annotations
 import httpx
 
 from shared.contracts import REGISTRY
-from shared.testing.gateway import GatewayHarness
+from shared.testing.gateway import AUTH, GatewayHarness
 
 
 async def test_root_health_and_both_api_documents(harness: GatewayHarness) -> None:
-    async with harness.serve() as base, httpx.AsyncClient(base_url=base) as client:
+    async with harness.serve() as base, httpx.AsyncClient(base_url=base, headers=AUTH) as client:
         root = (await client.get("/")).json()
         health = (await client.get("/api/health")).json()
         detailed = await client.get("/api/v1/health/detailed")

