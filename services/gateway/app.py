@@ -48,6 +48,7 @@ from services.gateway.auth import access_guard
 from services.gateway.dashboard import dashboard_router
 from services.gateway.errors import exception_handlers
 from services.gateway.hub import Hub
+from services.gateway.input_checks import MAX_BODY_BYTES, check_request
 from services.gateway.projections.base import Projection
 from services.gateway.projections.runner import stream_position
 from services.gateway.projector import ProjectorStatus, project
@@ -174,6 +175,8 @@ def create_app(
     return Litestar(
         route_handlers=[*CONTROLLERS, ws_handler, dashboard_router(dashboard_dist), swagger_assets()],
         guards=[access_guard, rate_limit_guard],
+        before_request=check_request,
+        request_max_body_size=MAX_BODY_BYTES,
         lifespan=[lifespan],
         state=state,
         cors_config=cors,

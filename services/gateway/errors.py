@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
 from litestar import Request, Response
 from litestar.exceptions import ClientException, HTTPException, NotFoundException, ValidationException
 from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_500_INTERNAL_SERVER_ERROR
@@ -41,10 +42,22 @@ def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[
     return Response(body, status_code=exc.status_code, headers=exc.headers)
 
 
+def _unstorable(request: Request[Any, Any, Any], exc: asyncpg.DataError) -> Response[dict[str, Any]]:
+    """A value the database refused (the edge checks should have caught it: logged so the gap gets closed)."""
+    log.warning("database_refused_input", path=request.url.path, error=str(exc)[:300])
+    detail = f"invalid input: {str(exc).splitlines()[0][:200]}"
+    return Response({"status_code": 400, "detail": detail}, status_code=HTTP_400_BAD_REQUEST)
+
+
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     log.exception("unhandled_error", path=request.url.path)
     return Response({"status_code": 500, "detail": "internal error"}, status_code=HTTP_500_INTERNAL_SERVER_ERROR)
 
 
 def exception_handlers() -> dict[Any, Any]:
-    return {ValidationException: _validation, HTTPException: _http, Exception: _unexpected}
+    return {
+        ValidationException: _validation,
+        HTTPException: _http,
+        asyncpg.DataError: _unstorable,
+        Exception: _unexpected,
+    }

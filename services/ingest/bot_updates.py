@@ -12,7 +12,14 @@ from typing import Literal
 
 import msgspec
 
-from services.ingest.normalise import build_ingested, build_updated, display_name, from_unix, make_author
+from services.ingest.normalise import (
+    NormaliseError,
+    build_ingested,
+    build_updated,
+    display_name,
+    from_unix,
+    make_author,
+)
 from shared.contracts.messages import Attachment, Author, MessageIngested, MessageUpdated, TextEntity
 
 # msgspec cannot decode `Raw | None`; an empty Raw marks an absent field (a present one is never empty).
@@ -180,6 +187,15 @@ def _decode_error(exc: msgspec.DecodeError, kind: str) -> InvalidUpdate:
 def parse_update(body: bytes) -> MessageIngested | MessageUpdated | Ignored:
     """Decode one webhook body; raises `InvalidUpdate` with a field-level reason when it cannot be used."""
     try:
+        return _parse(body)
+    except UnicodeDecodeError as exc:
+        raise InvalidUpdate(f"not valid UTF-8 (byte {exc.start})") from None
+    except RecursionError:
+        raise InvalidUpdate("JSON nested too deeply") from None
+
+
+def _parse(body: bytes) -> MessageIngested | MessageUpdated | Ignored:
+    try:
         update = _update_decoder.decode(body)
     except msgspec.DecodeError as exc:
         raise _decode_error(exc, "") from None
@@ -191,7 +207,10 @@ def parse_update(body: bytes) -> MessageIngested | MessageUpdated | Ignored:
             message = _message_decoder.decode(raw)
         except msgspec.DecodeError as exc:
             raise _decode_error(exc, kind) from None
-        return _convert(update.update_id, kind, message, bytes(raw))
+        try:
+            return _convert(update.update_id, kind, message, bytes(raw))
+        except NormaliseError as exc:
+            raise InvalidUpdate(f"{exc} - at `$.{kind}`") from None
     keys = [key for key in _keys_decoder.decode(body) if key != "update_id"]
     known = [key for key in keys if key in _OTHER_KINDS]
     return Ignored(update_id=update.update_id, kind=(known or keys or ["empty"])[0])

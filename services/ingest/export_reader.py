@@ -202,21 +202,24 @@ def _convert(raw: dict[str, Any], chat: _Chat, naive_tz: tzinfo) -> MessageInges
         author = Author(source_user_id=sender, display_name=name if isinstance(name, str) else "")
     reply_to = raw.get("reply_to_message_id")
     forwarded = raw.get("forwarded_from")
-    return build_ingested(
-        channel="export",
-        chat_id=chat.chat_id or "",
-        chat_title=chat.name,
-        chat_type=chat_type_from_export(chat.type),
-        message_id=message_id,
-        text=text,
-        entities=entities,
-        attachments=attachments,
-        author=author,
-        sent_at=sent_at,
-        edited_at=edited_at,
-        reply_to_message_id=reply_to if isinstance(reply_to, int) else None,
-        forwarded_from=forwarded if isinstance(forwarded, str) else None,
-    )
+    try:
+        return build_ingested(
+            channel="export",
+            chat_id=chat.chat_id or "",
+            chat_title=chat.name,
+            chat_type=chat_type_from_export(chat.type),
+            message_id=message_id,
+            text=text,
+            entities=entities,
+            attachments=attachments,
+            author=author,
+            sent_at=sent_at,
+            edited_at=edited_at,
+            reply_to_message_id=reply_to if isinstance(reply_to, int) else None,
+            forwarded_from=forwarded if isinstance(forwarded, str) else None,
+        )
+    except NormaliseError as exc:  # an id beyond 64 bits, a text no Telegram message has
+        return str(exc)
 
 
 def read_export(

@@ -10,6 +10,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
+import msgspec
+
 from services.ingest.language import detect_language
 from shared.contracts.messages import (
     Attachment,
@@ -20,6 +22,7 @@ from shared.contracts.messages import (
     TextEntity,
     natural_key,
 )
+from shared.storable import INT64_MAX, storable_text
 
 SOURCE = "telegram"
 
@@ -50,6 +53,42 @@ _PLACEHOLDERS = {
 
 class NormaliseError(ValueError):
     """A source value that cannot be turned into the message model; the text says which and why."""
+
+
+# Telegram caps a message at 4,096 characters (a caption at 1,024, 4,096 with Premium). Anything far beyond that
+# is not a Telegram message, and it would not fit a NATS message (8 MB) either.
+MAX_TEXT_CHARS = 65_536
+
+
+def storable(event: Any) -> Any:
+    """Every string in a message event made storable (see shared/text.py).
+
+    Telegram text is Unicode from people's devices: a NUL or a broken surrogate pair in it is not a reason to
+    lose the message, so they are removed (NUL) or replaced with U+FFFD rather than refused.
+    """
+    if isinstance(event, str):
+        return storable_text(event)
+    if isinstance(event, list):
+        return [storable(item) for item in event]
+    if isinstance(event, msgspec.Struct):
+        changes = {}
+        for name in event.__struct_fields__:
+            value = getattr(event, name)
+            if isinstance(value, (str, list, msgspec.Struct)):
+                fixed = storable(value)
+                if fixed is not value and fixed != value:
+                    changes[name] = fixed
+        return msgspec.structs.replace(event, **changes) if changes else event
+    return event
+
+
+def check_limits(text: str, **ids: int | None) -> None:
+    """What no Telegram message has: a text beyond MAX_TEXT_CHARS, an id beyond 64 bits."""
+    if len(text) > MAX_TEXT_CHARS:
+        raise NormaliseError(f"text of {len(text):,} characters (Telegram allows 4,096; limit {MAX_TEXT_CHARS:,})")
+    for name, value in ids.items():
+        if value is not None and not -INT64_MAX <= value <= INT64_MAX:
+            raise NormaliseError(f"{name} {value} is beyond 64 bits")
 
 
 def utf16_len(text: str) -> int:
@@ -188,8 +227,9 @@ def build_ingested(
     job_id: str | None = None,
 ) -> MessageIngested:
     """The one constructor of `MessageIngested`: key, placeholder text, language and UTC are derived here."""
+    check_limits(text, message_id=message_id, reply_to_message_id=reply_to_message_id, thread_id=thread_id)
     body, body_entities = message_text(text, list(entities), attachments)
-    return MessageIngested(
+    event = MessageIngested(
         key=natural_key(SOURCE, chat_id, message_id),
         channel=channel,
         chat_id=str(chat_id),
@@ -208,6 +248,7 @@ def build_ingested(
         attachments=list(attachments),
         job_id=job_id,
     )
+    return storable(event)  # type: ignore[no-any-return]
 
 
 def build_updated(
@@ -221,8 +262,9 @@ def build_updated(
     attachments: Sequence[Attachment] = (),
 ) -> MessageUpdated:
     """The one constructor of `MessageUpdated` (an edit): same key and text rules as `build_ingested`."""
+    check_limits(text, message_id=message_id)
     body, body_entities = message_text(text, list(entities), attachments)
-    return MessageUpdated(
+    event = MessageUpdated(
         key=natural_key(SOURCE, chat_id, message_id),
         text=body,
         entities=body_entities,
@@ -230,6 +272,7 @@ def build_updated(
         language=detect_language(text),
         channel=channel,
     )
+    return storable(event)  # type: ignore[no-any-return]
 
 
 # --- chat ids -------------------------------------------------------------------------------------

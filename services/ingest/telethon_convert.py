@@ -12,8 +12,11 @@ from typing import Any
 
 from telethon import types, utils
 
-from services.ingest.normalise import build_ingested, build_updated, display_name, make_author
+from services.ingest.normalise import NormaliseError, build_ingested, build_updated, display_name, make_author
 from shared.contracts.messages import Attachment, Author, Channel, MessageIngested, MessageUpdated, TextEntity
+from shared.logging import get_logger
+
+log = get_logger(__name__)
 
 # MTProto class names whose Bot API name is not simply the snake_case of the class name.
 _ENTITY_NAMES = {
@@ -154,9 +157,27 @@ def to_ingested(
     text = message.message or ""
     if not text.strip() and not attachments:
         return None
-    reply_to, thread_id = _reply_and_thread(message.reply_to)
     # Channel posts have no from_id: the channel itself is the author, as in the Bot API (sender_chat).
     sender_peer = message.from_id or (message.peer_id if message.post else None)
+    try:
+        return _build_ingested(message, channel, chat, sender, sender_peer, text, attachments, entities, job_id)
+    except NormaliseError as exc:  # nothing Telegram sends should land here; skip it, loudly
+        log.warning("telegram_message_skipped", message_id=message.id, reason=str(exc))
+        return None
+
+
+def _build_ingested(
+    message: types.Message,
+    channel: Channel,
+    chat: Any,
+    sender: Any,
+    sender_peer: Any,
+    text: str,
+    attachments: list[Attachment],
+    entities: dict[int, Any] | None,
+    job_id: str | None,
+) -> MessageIngested:
+    reply_to, thread_id = _reply_and_thread(message.reply_to)
     return build_ingested(
         channel=channel,
         chat_id=utils.get_peer_id(message.peer_id),
@@ -184,12 +205,16 @@ def to_updated(message: types.TypeMessage, *, channel: Channel = "live") -> Mess
     """
     if not isinstance(message, types.Message) or message.edit_hide or message.edit_date is None:
         return None
-    return build_updated(
-        channel=channel,
-        chat_id=utils.get_peer_id(message.peer_id),
-        message_id=message.id,
-        text=message.message or "",
-        entities=convert_entities(message.entities),
-        attachments=attachments_of(message.media),
-        edited_at=message.edit_date,
-    )
+    try:
+        return build_updated(
+            channel=channel,
+            chat_id=utils.get_peer_id(message.peer_id),
+            message_id=message.id,
+            text=message.message or "",
+            entities=convert_entities(message.entities),
+            attachments=attachments_of(message.media),
+            edited_at=message.edit_date,
+        )
+    except NormaliseError as exc:
+        log.warning("telegram_edit_skipped", message_id=message.id, reason=str(exc))
+        return None

@@ -22,6 +22,15 @@ def backoff_delay(attempt: int, base: float = 0.5, cap: float = 30.0) -> float:
     return float(min(cap, base * 2 ** max(0, attempt - 1)))
 
 
+async def dead_letter_raw(
+    js: JetStreamContext, subject: str, data: bytes, *, error: str, service: str, prefix: str, msg_id: str
+) -> None:
+    """Keep input that was refused before it became an event (e.g. a webhook body), with the reason."""
+    headers = {h.DLQ_ERROR: error[:2000], h.DLQ_SUBJECT: subject, h.DLQ_SERVICE: service, h.MSG_ID: msg_id}
+    await js.publish(dlq_subject(subject, prefix), data, headers=headers)
+    DLQ_TOTAL.labels(service, subject).inc()
+
+
 async def dead_letter(js: JetStreamContext, msg: Msg, *, error: str, service: str, prefix: str) -> None:
     """Publish the original bytes with the error; deduped on (service, stream sequence)."""
     meta = msg.metadata

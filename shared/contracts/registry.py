@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -10,6 +11,7 @@ import msgspec
 
 from shared.contracts import admin, commands, knowledge, messages, noise_filtering, tasks
 from shared.contracts.envelope import ContractError, Envelope, EventData, utcnow, uuid7
+from shared.storable import INT64_MAX, INT64_MIN, unstorable_reason
 
 DEFAULT_PREFIX = "tt"
 
@@ -185,19 +187,50 @@ def encode(envelope: Envelope) -> bytes:
     return _encoder.encode(envelope)
 
 
+# Only a payload with one of these can hold what PostgreSQL refuses (a NUL, a lone surrogate, a 64-bit overflow),
+# so the exact check below runs on few messages.
+_SUSPECT = re.compile(rb"\\u0000|\\u[dD][89a-fA-F]|\d{19}")
+
+
+def unstorable_field(value: Any, path: str = "$") -> str | None:
+    """The path and reason of the first value PostgreSQL could not store, or None."""
+    stack = [(path, msgspec.to_builtins(value))]
+    while stack:
+        where, node = stack.pop()
+        if isinstance(node, str):
+            reason = unstorable_reason(node)
+            if reason:
+                return f"{where}: {reason}"
+        elif isinstance(node, int) and not isinstance(node, bool) and not INT64_MIN <= node <= INT64_MAX:
+            return f"{where}: integer beyond 64 bits"
+        elif isinstance(node, dict):
+            stack.extend((f"{where}.{k}", v) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((f"{where}[{i}]", v) for i, v in enumerate(node))
+    return None
+
+
 def decode(payload: bytes, *, subject: str | None = None, prefix: str = DEFAULT_PREFIX) -> Envelope:
-    """Decode into the envelope with its typed payload; anything else is a ContractError saying why."""
+    """Decode into the envelope with its typed payload; anything else is a ContractError saying why.
+
+    A payload the projection could not store is refused here too, so it is dead-lettered with the reason at
+    decode rather than failing a database transaction.
+    """
     try:
         raw = _raw_decoder.decode(payload)
-    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+    except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise ContractError(f"invalid envelope: {exc}") from None
     spec = spec_for(raw.type)
     if subject is not None and type_of_subject(subject, prefix) != raw.type:
         raise ContractError(f"event type {raw.type!r} does not match subject {subject!r}")
     try:
         data = _data_decoders[spec.data].decode(raw.data)
-    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+    except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise ContractError(f"invalid {raw.type} payload: {exc}") from None
+    if _SUSPECT.search(payload):
+        problem = unstorable_field(data, "$.data")
+        if problem:
+            raise ContractError(f"invalid {raw.type} payload: {problem}")
     if raw.occurred_at.tzinfo is None:
         raise ContractError("occurred_at must carry a timezone (UTC)")
     return Envelope(**{**msgspec.structs.asdict(raw), "data": data})

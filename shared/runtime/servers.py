@@ -84,15 +84,16 @@ def start_nats(
     port = port or free_port()
     monitor_port = free_port()
     conf = data_dir / "nats.conf"
-    conf.write_text(
-        NATS_CONFIG.format(
-            port=port,
-            monitor_port=monitor_port,
-            store_dir=data_dir / "jetstream",
-            max_file_store=max_file_store,
-            sync="  sync_interval: always\n" if sync_always else "",
+    with private_file(conf, "w") as handle:
+        handle.write(
+            NATS_CONFIG.format(
+                port=port,
+                monitor_port=monitor_port,
+                store_dir=data_dir / "jetstream",
+                max_file_store=max_file_store,
+                sync="  sync_interval: always\n" if sync_always else "",
+            )
         )
-    )
     out = private_file(log_file) if log_file else subprocess.DEVNULL
     proc = subprocess.Popen(
         [nats_server_binary(), "-c", str(conf)],

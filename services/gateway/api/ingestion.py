@@ -19,6 +19,7 @@ from shared.contracts.messages import IngestionQueued
 
 # Telethon reads 100 messages per GetHistory call; about one call a second stays clear of flood waits.
 HISTORY_MESSAGES_PER_S = 100.0
+MAX_ESTIMATE_CHATS = 200  # one query per chat: a bounded request stays cheap
 _JOB_COLUMNS = """id, status, chats, since, until, depth, batch_size, fetched, stored, skipped, errors, current_chat,
     error, created_at, started_at, completed_at, updated_at"""
 
@@ -120,10 +121,10 @@ class IngestionController(Controller):
     async def estimate(
         self,
         request: Request[Any, Any, Any],
-        chats: FromQuery[list[str]],
+        chats: Annotated[list[str], Parameter(description="chat ids or @usernames; at most 200 in all")],
         since: FromQuery[datetime | None] = None,
         until: FromQuery[datetime | None] = None,
-        depth: Annotated[int | None, Parameter(ge=1)] = None,
+        depth: Annotated[int | None, Parameter(ge=1, le=10_000_000)] = None,
     ) -> IngestionEstimate:
         """How many messages a job would read and roughly how long, from what the read model knows of each chat.
 
@@ -132,6 +133,10 @@ class IngestionController(Controller):
         """
         _check_window(since, until, depth)
         chat_ids = [c for part in chats for c in part.split(",") if c]
+        if len(chat_ids) > MAX_ESTIMATE_CHATS:
+            raise ClientException(
+                detail=f"chats: at most {MAX_ESTIMATE_CHATS} per estimate", extra=[{"field": "chats"}]
+            )
         pool = request.app.state.pool
         window_end = until or datetime.now(UTC)
         per_chat = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -13,6 +14,7 @@ from litestar.params import FromPath, FromQuery, Parameter
 from services.gateway.api.responses import MessageDetail, MessagePage, shaped
 from services.gateway.pagination import decode_cursor, encode_cursor
 from services.gateway.search.tsquery import filter_query
+from shared.storable import INT64_MAX
 
 _COLUMNS = """m.id, m.key, m.source, m.channel, m.chat_id, m.message_id, m.text, m.entities, m.language,
     m.reply_to_message_id, m.thread_id, m.forwarded_from, m.sent_at, m.edited_at, m.attachments,
@@ -20,6 +22,7 @@ _COLUMNS = """m.id, m.key, m.source, m.channel, m.chat_id, m.message_id, m.text,
     m.effective_classification AS classification, m.topic_id, m.created_at,
     p.id AS author_id, p.display_name AS author_name, p.username AS author_username"""
 _FROM = "FROM messages m LEFT JOIN profiles p ON p.id = m.author_id"
+USERNAME = re.compile(r"@?[A-Za-z][A-Za-z0-9_]{2,31}")  # Telegram usernames, with or without the @
 
 
 def _message(row: Any) -> dict[str, Any]:
@@ -38,7 +41,9 @@ class MessagesController(Controller):
         self,
         request: Request[Any, Any, Any],
         chat: FromQuery[str | None] = None,
-        author: Annotated[int | None, Parameter(description="profile id")] = None,
+        author: Annotated[
+            str | None, Parameter(description="profile id, or a Telegram username (with or without @)", max_length=200)
+        ] = None,
         topic: FromQuery[UUID | None] = None,
         since: FromQuery[datetime | None] = None,
         until: FromQuery[datetime | None] = None,
@@ -63,7 +68,17 @@ class MessagesController(Controller):
         if chat is not None:
             add("m.chat_id = {}", chat)
         if author is not None:
-            add("m.author_id = {}", author)
+            if author.isascii() and author.isdigit():
+                if int(author) > INT64_MAX:
+                    raise ClientException(detail="author: no profile id is that large", extra=[{"field": "author"}])
+                add("m.author_id = {}", int(author))
+            elif USERNAME.fullmatch(author):
+                add("m.author_id IN (SELECT id FROM profiles WHERE lower(username) = lower({}))", author.lstrip("@"))
+            else:
+                raise ClientException(
+                    detail="author: a profile id (digits) or a Telegram username (letters, digits, _)",
+                    extra=[{"field": "author"}],
+                )
         if topic is not None:
             add("m.topic_id = {}", topic)
         if since is not None:

@@ -28,7 +28,7 @@ class ProfilesController(Controller):
         request: Request[Any, Any, Any],
         q: Annotated[str | None, Parameter(description="part of the name or username")] = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
-        offset: Annotated[int, Parameter(ge=0)] = 0,
+        offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
     ) -> list[Profile]:
         rows = await request.app.state.pool.fetch(
             _SELECT + " WHERE ($1::text IS NULL OR p.display_name ILIKE '%' || $1 || '%' OR p.username ILIKE"

@@ -7,14 +7,12 @@ import json
 from datetime import timedelta
 from typing import Any
 
-import websockets
-
 from services.gateway.projections import by_name
 from services.gateway.projections.runner import replay
 from shared.contracts import utcnow, uuid7
 from shared.contracts.admin import AnalysisRunCompleted, AnalysisRunProgress, AnalysisRunStarted
 from shared.contracts.tasks import ProposalCreated
-from shared.testing.gateway import TOKEN, GatewayHarness
+from shared.testing.gateway import GatewayHarness, ws_connect
 from tests.integration.gateway.chat_events import publish_messages
 
 from .api import gateway, ok
@@ -72,8 +70,7 @@ async def test_run_review_and_close_with_counters_and_events_in_order(harness: G
     await publish_messages(harness, range(1, 13))
     now = utcnow()
     async with gateway(harness) as client:
-        base = str(client.base_url).replace("http://", "ws://")
-        async with websockets.connect(f"{base}/ws?token={TOKEN}&topics=analysis,proposals,tasks") as ws:
+        async with ws_connect(str(client.base_url), "topics=analysis,proposals,tasks") as ws:
             await ws.recv()
             await wait_for(lambda: _count(harness, "SELECT count(*) FROM messages", 12))
             window = {"window_start": (now - timedelta(days=1)).isoformat(), "window_end": now.isoformat()}

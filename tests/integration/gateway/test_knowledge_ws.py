@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import httpx
-import websockets
 
-from shared.testing.gateway import TOKEN, GatewayHarness
+from shared.testing.gateway import TOKEN, GatewayHarness, ws_connect
 
 from .knowledge_events import seed_run, wait_until
-from .test_projection_and_ws import recv_events, ws_url
+from .test_projection_and_ws import recv_events
 
 
 async def test_extractor_and_review_events_are_relayed_on_the_knowledge_topic(harness: GatewayHarness) -> None:
-    async with harness.serve() as base, websockets.connect(ws_url(base, "topics=knowledge")) as ws:
+    async with harness.serve() as base, ws_connect(base, "topics=knowledge") as ws:
         await ws.recv()  # connection frame
         _, ids = await seed_run(harness)
         frames = await recv_events(ws, 9)

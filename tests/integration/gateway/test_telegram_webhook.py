@@ -80,16 +80,18 @@ async def test_without_a_configured_secret_the_webhook_is_refused_and_says_why(h
     assert "TELEGRAM_WEBHOOK_SECRET" in response.json()["detail"]
 
 
-async def test_malformed_json_or_update_is_400_with_the_reason(harness: GatewayHarness) -> None:
+async def test_malformed_json_or_update_is_acknowledged_as_rejected_with_the_reason(harness: GatewayHarness) -> None:
+    """Telegram retries every non-2xx answer forever: an update that can never be used is answered 200."""
     async with webhook_app(harness) as base, httpx.AsyncClient(base_url=base, headers=AUTH) as client:
         not_json = await post(client, b'{"update_id": 1, "message": ')
         bad_field = await post(client, json.dumps({"update_id": 2, "message": {"message_id": "seven"}}).encode())
         no_update_id = await post(client, b'{"message": {}}')
         assert await on_bus(harness) == 0
-    assert not_json.status_code == bad_field.status_code == no_update_id.status_code == 400
-    assert "malformed JSON" in not_json.json()["detail"]
-    assert "$.message.message_id" in bad_field.json()["detail"]
-    assert "update_id" in no_update_id.json()["detail"]
+    assert not_json.status_code == bad_field.status_code == no_update_id.status_code == 200
+    assert {r.json()["status"] for r in (not_json, bad_field, no_update_id)} == {"rejected"}
+    assert "malformed JSON" in not_json.json()["reason"]
+    assert "$.message.message_id" in bad_field.json()["reason"]
+    assert "update_id" in no_update_id.json()["reason"]
 
 
 async def test_export_and_webhook_of_the_same_message_store_it_once(harness: GatewayHarness) -> None:
