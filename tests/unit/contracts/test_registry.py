@@ -14,8 +14,11 @@ from shared.contracts import REGISTRY, TOPICS, ContractError, EventSpec, decode,
 from shared.contracts.tasks import TaskCreated
 
 aware_datetimes = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC))
-# Text as chat really is: Ukrainian, Russian, English, emoji.
-texts = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40)
+# Text as chat really is: Ukrainian, Russian, English, emoji. Not NUL: a payload with one is refused at decode
+# (PostgreSQL cannot store it), see test_a_payload_the_database_cannot_store_is_refused_at_decode.
+texts = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="\x00"), max_size=40
+)
 
 
 json_values = st.recursive(
@@ -118,3 +121,11 @@ def test_naive_timestamps_are_rejected() -> None:
 def test_garbage_is_a_contract_error_not_a_crash() -> None:
     with pytest.raises(ContractError, match="invalid envelope"):
         decode(b"\xff\x00 not json")
+
+
+def test_a_payload_the_database_cannot_store_is_refused_at_decode() -> None:
+    nul = encode(make_envelope(TaskCreated(task_id="t", title="a\x00b"), producer="test"))
+    clean = encode(make_envelope(TaskCreated(task_id="t", title="ok", source_message_keys=["k"]), producer="test"))
+    with pytest.raises(ContractError, match=r"\$\.data\.title: contains a NUL"):
+        decode(nul)
+    assert decode(clean).data.title == "ok"
