@@ -26,11 +26,25 @@ class RedactingFilter(logging.Filter):
     """Masks secrets in stdlib log records (uvicorn, nats, httpx) before any handler formats them."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed call is the logging module's to report, not ours
+            return True
         redacted = redact_text(message)
         if redacted != message:
             record.msg, record.args = redacted, None
         return True
+
+
+_plain_factory = logging.getLogRecordFactory()
+
+
+def _redacting_factory(*args: object, **kwargs: object) -> logging.LogRecord:
+    """Every stdlib record is masked when it is made, whichever handlers a framework installs later
+    (Litestar and uvicorn both configure logging of their own)."""
+    record = _plain_factory(*args, **kwargs)  # type: ignore[arg-type]
+    RedactingFilter().filter(record)
+    return record
 
 
 def _redact_secrets(_: object, __: str, event: dict[str, object]) -> dict[str, object]:
@@ -83,6 +97,7 @@ def configure_logging(level: str = "INFO", fmt: str = "console", service: str = 
         )
     )
     handler.addFilter(RedactingFilter())
+    logging.setLogRecordFactory(_redacting_factory)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
