@@ -28,7 +28,7 @@ from shared.contracts.messages import MessageIngested
 from shared.db import migrate
 from shared.db.pool import create_pool
 from shared.runtime.servers import free_port
-from shared.testing.gateway import TOKEN
+from shared.testing.gateway import AUTH, TOKEN
 from shared.testing.processes import Service, nats_cluster, spawn, stop
 from tests.e2e.test_nats_crash import READ_MODEL, stream_contents
 
@@ -37,7 +37,7 @@ CHUNK = 100
 
 
 async def _collect(url: str, frames: list[dict[str, Any]], ready: asyncio.Event) -> None:
-    async with websockets.connect(url, max_size=None) as ws:
+    async with websockets.connect(url, max_size=None, additional_headers=AUTH) as ws:
         await ws.recv()  # the connection frame
         ready.set()
         async for raw in ws:
@@ -134,7 +134,7 @@ async def test_a_node_and_the_active_projector_die_mid_ingest_and_every_replica_
             readiness = [asyncio.Event(), asyncio.Event()]
             clients = [
                 asyncio.create_task(
-                    _collect(f"ws://127.0.0.1:{port}/ws?token={TOKEN}&topics=messages", received[i], readiness[i])
+                    _collect(f"ws://127.0.0.1:{port}/ws?topics=messages", received[i], readiness[i])
                 )
                 for i, port in enumerate(api_ports)
             ]

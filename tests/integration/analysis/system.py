@@ -13,13 +13,12 @@ from typing import Any
 
 import httpx
 import msgspec
-import websockets
 
 from services.extractor.app import build_stage as build_extractor
 from services.gateway.app import create_app
 from services.ingest.importer import import_export
 from services.scorer.app import build_stage as build_scorer
-from shared.testing.gateway import TOKEN, GatewayHarness
+from shared.testing.gateway import TOKEN, GatewayHarness, ws_connect
 from shared.testing.running import serving
 
 DEMO = Path(__file__).resolve().parents[3] / "data" / "demo" / "telegram_export.json"
@@ -41,7 +40,7 @@ class System:
         return response.json() if response.content else None
 
     def ws(self, topics: str) -> Any:
-        return websockets.connect(f"{self.base.replace('http://', 'ws://')}/ws?token={TOKEN}&topics={topics}")
+        return ws_connect(self.base, f"topics={topics}")
 
     async def fetchval(self, sql: str, *args: Any) -> Any:
         return await self.harness.pool.fetchval(sql, *args)  # type: ignore[attr-defined]

