@@ -133,9 +133,7 @@ async def test_a_node_and_the_active_projector_die_mid_ingest_and_every_replica_
             received: list[list[dict[str, Any]]] = [[], []]
             readiness = [asyncio.Event(), asyncio.Event()]
             clients = [
-                asyncio.create_task(
-                    _collect(f"ws://127.0.0.1:{port}/ws?topics=messages", received[i], readiness[i])
-                )
+                asyncio.create_task(_collect(f"ws://127.0.0.1:{port}/ws?topics=messages", received[i], readiness[i]))
                 for i, port in enumerate(api_ports)
             ]
             await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readiness)), 20)

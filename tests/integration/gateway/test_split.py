@@ -12,16 +12,15 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import websockets
 
 from services.gateway.app import create_app
 from services.gateway.projections.runner import stream_position
 from services.gateway.projector import create_projector_app
-from shared.testing.gateway import GatewayHarness
+from shared.testing.gateway import GatewayHarness, ws_connect
 from shared.testing.running import serving
 
 from .chat_events import message
-from .test_projection_and_ws import recv_events, ws_url
+from .test_projection_and_ws import recv_events
 
 
 class Running:
@@ -87,8 +86,8 @@ async def test_two_api_replicas_relay_everything_and_a_standby_projector_takes_o
         active = next(name for name, role in roles.items() if role == "active")
         standby = next(name for name, role in roles.items() if role == "standby")
         async with (
-            websockets.connect(ws_url(api[0], "topics=messages")) as ws_a,
-            websockets.connect(ws_url(api[1], "topics=messages")) as ws_b,
+            ws_connect(api[0], "topics=messages") as ws_a,
+            ws_connect(api[1], "topics=messages") as ws_b,
         ):
             await ws_a.recv()
             await ws_b.recv()
