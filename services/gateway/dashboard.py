@@ -41,6 +41,8 @@ def dashboard_router(dist: Path) -> Router:
     def serve(path: FromPath[str]) -> File:
         relative = path.lstrip("/")
         candidate = (root / relative).resolve()
+        if candidate != root and root not in candidate.parents:
+            raise NotFoundException(f"no file {relative}")  # a path escaping the build directory
         if relative and candidate.is_file() and root in candidate.parents:
             cache = IMMUTABLE if relative.startswith("assets/") else "no-cache"
             media_type = mimetypes.guess_type(candidate.name)[0] or "application/octet-stream"

@@ -21,10 +21,10 @@ def _tracker(*args: str, env: dict[str, str], timeout: float = 240) -> subproces
     )
 
 
-async def _replayed_types(ws_url: str) -> set[str]:
+async def _replayed_types(ws_url: str, token: str) -> set[str]:
     """Event types the WebSocket replays on the `knowledge` topic from the start of the log."""
     types: set[str] = set()
-    async with websockets.connect(ws_url) as ws:
+    async with websockets.connect(ws_url, additional_headers={"Authorization": f"Bearer {token}"}) as ws:
         try:
             async with asyncio.timeout(10):
                 while "knowledge.atom_created" not in types:
@@ -63,8 +63,8 @@ def test_the_demo_ends_with_topics_and_atoms_visible_through_the_api_and_the_web
         atoms = atoms["items"] if isinstance(atoms, dict) else atoms
         assert len(topics) >= 5 and len(atoms) >= 20
         assert {"decision", "problem", "question"} <= {a["type"] for a in atoms}
-        ws = api.replace("http://", "ws://") + f"/ws?token={token}&topics=knowledge&since=0"
-        types = asyncio.run(_replayed_types(ws))
+        ws = api.replace("http://", "ws://") + "/ws?topics=knowledge&since=0"
+        types = asyncio.run(_replayed_types(ws, token))
         assert {"knowledge.topic_created", "knowledge.atom_created"} <= types
     finally:
         down = _tracker("down", env=env, timeout=120)

@@ -30,6 +30,13 @@ PUBLIC_ROUTES = {
     "/api/asyncapi.json",
 }
 PUBLIC_PREFIXES = ("/api/docs", "/dashboard")
+# Writes a `review` token may make: review decisions and edits of knowledge, proposals, tasks, classification
+# overrides, extraction runs. Every other write is configuration (providers, agents, projects, schedules, rules,
+# ingestion, chats, analysis, experiments) and needs `admin`.
+REVIEW_WRITES = re.compile(
+    r"^/api/v1/(knowledge/(atoms|topics|versions|extract|runs)|proposals|tasks|messages/[^/]+/classification"
+    r"|knowledge/schedules/[^/]+/run$)"
+)
 
 
 def concrete(path: str) -> str:
@@ -80,6 +87,12 @@ async def test_every_route_of_the_app_is_guarded_by_token_and_scope(harness: Gat
             else:
                 assert as_reader.status_code == 403, (method, path, as_reader.status_code)
                 assert "scope" in as_reader.json()["detail"]
+                reviewer = {"Authorization": f"Bearer {REVIEWER}"}
+                as_reviewer = await client.request(method, url, json={}, headers=reviewer)
+                if REVIEW_WRITES.match(path):
+                    assert as_reviewer.status_code not in (401, 403), (method, path, as_reviewer.text)
+                else:
+                    assert as_reviewer.status_code == 403, (method, path, as_reviewer.status_code)
             as_admin = await client.request(method, url, json={}, headers=AUTH)
             assert as_admin.status_code not in (401, 403), (method, path)
 

@@ -2,7 +2,7 @@
 // these families when events arrive, so every key a feature caches must come from here.
 export type MessageFilters = {
   chat?: string;
-  author?: number;
+  author?: string;
   classification?: "signal" | "weak_signal" | "noise";
   min_score?: number;
   max_score?: number;

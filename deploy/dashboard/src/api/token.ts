@@ -25,13 +25,19 @@ export function subscribeToken(listener: () => void): () => void {
   return () => listeners.delete(listener);
 }
 
-/** `tracker up` prints `/dashboard/?token=…`: take the token from the address once, then drop it from there. */
+/**
+ * Take the token once from the address — `#token=…` (a fragment never reaches a server) or `?token=…` — and drop
+ * it from there, so it is neither bookmarked nor sent again.
+ */
 export function adoptTokenFromUrl(location: Location, history: History): void {
   const params = new URLSearchParams(location.search);
-  const token = params.get("token");
+  const fragment = new URLSearchParams(location.hash.replace(/^#/, ""));
+  const token = fragment.get("token") ?? params.get("token");
   if (!token) return;
   setToken(token);
   params.delete("token");
+  fragment.delete("token");
   const query = params.toString();
-  history.replaceState(history.state, "", location.pathname + (query ? `?${query}` : "") + location.hash);
+  const hash = fragment.toString();
+  history.replaceState(history.state, "", location.pathname + (query ? `?${query}` : "") + (hash ? `#${hash}` : ""));
 }

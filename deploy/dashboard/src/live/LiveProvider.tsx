@@ -8,10 +8,10 @@ import { LiveSocket, type ConnectionState } from "./socket";
 type Live = { socket: LiveSocket; state: ConnectionState };
 const LiveContext = createContext<Live | null>(null);
 
-export function socketUrl(base: Location, topics: string[], since: number | null, token: string | null): string {
+/** The socket's address: topics and resume point only; the token goes in the first frame, never the URL. */
+export function socketUrl(base: Location, topics: string[], since: number | null): string {
   const params = new URLSearchParams({ topics: topics.join(",") });
   if (since !== null) params.set("since", String(since));
-  if (token) params.set("token", token);
   const scheme = base.protocol === "https:" ? "wss:" : "ws:";
   return `${scheme}//${base.host}/ws?${params}`;
 }
@@ -22,7 +22,8 @@ export function LiveProvider({ token, children }: { token: string; children: Rea
   const socket = useMemo(() => {
     const cache = new LiveCache(client);
     return new LiveSocket({
-      url: (topics, since) => socketUrl(window.location, topics, since, getToken()),
+      url: (topics, since) => socketUrl(window.location, topics, since),
+      token: getToken,
       onEvent: (frame) => cache.apply(frame),
       onResync: () => cache.resync(),
       onState: (s) => {

@@ -38,6 +38,7 @@ function setup() {
   const resyncs: number[] = [];
   const live = new LiveSocket({
     url: (topics, since) => `ws://x/ws?topics=${topics.join(",")}${since !== null ? `&since=${since}` : ""}`,
+    token: () => "secret-token",
     onEvent: (f) => events.push(f),
     onState: (s) => states.push(s),
     onResync: () => resyncs.push(1),
@@ -88,6 +89,7 @@ describe("LiveSocket", () => {
     await Promise.resolve();
     expect(sockets).toHaveLength(1);
     expect(sockets[0].sent).toEqual([
+      { action: "auth", token: "secret-token" },
       { action: "subscribe", topic: "knowledge" },
       { action: "unsubscribe", topic: "messages" },
     ]);
@@ -146,6 +148,36 @@ describe("LiveSocket", () => {
     expect(sockets[0].closed).toBeNull();
     await vi.advanceTimersByTimeAsync(2_000);
     expect(sockets[0].closed?.code).toBe(4000);
+  });
+
+  it("authenticates with a first frame, never with the token in the URL", async () => {
+    const { live, sockets, states } = setup();
+    live.start();
+    live.want(["messages"]);
+    await vi.runOnlyPendingTimersAsync();
+    expect(sockets[0].url).not.toContain("token");
+    sockets[0].readyState = 1;
+    sockets[0].onopen?.({});
+    expect(sockets[0].sent[0]).toEqual({ action: "auth", token: "secret-token" });
+    expect(states.at(-1)).toBe("connecting"); // open only once the server answers with its connection frame
+    sockets[0].frame({ type: "connection", data: { status: "connected" } });
+    expect(states.at(-1)).toBe("open");
+  });
+
+  it.each([4408, 4410])("reconnects and resumes after close code %i", async (code) => {
+    const { live, sockets, states } = setup();
+    live.start();
+    live.want(["messages"]);
+    await vi.runOnlyPendingTimersAsync();
+    sockets[0].open();
+    sockets[0].frame(event(7));
+    sockets[0].drop(code);
+    expect(states.at(-1)).toBe("reconnecting");
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(sockets).toHaveLength(2);
+    expect(sockets[1].url).toBe("ws://x/ws?topics=messages&since=7");
+    sockets[1].open();
+    expect(sockets[1].sent[0]).toEqual({ action: "auth", token: "secret-token" });
   });
 
   it("stops retrying when the server refuses the token", async () => {

@@ -2,6 +2,9 @@
 // subscribe/unsubscribe frames instead of reconnecting. After a drop it reconnects with backoff and asks for
 // what it missed (`since` = the last sequence it saw). It answers the server's pings and treats a silent
 // connection (no frame for `silenceMs`) as dead, because a browser may never notice a vanished peer.
+// The token never goes in the URL (the gateway refuses that with 4401): the first frame on an open socket is
+// `{"action":"auth","token":…}`, and the server's `connection` frame is the answer. Close codes: 4401 means
+// signed out (no retry); anything else, 4408 (too slow) and 4410 (no pong) included, means reconnect.
 
 export type ConnectionState = "idle" | "connecting" | "open" | "reconnecting" | "unauthorized";
 
@@ -22,6 +25,8 @@ export interface SocketLike {
 export type LiveSocketOptions = {
   /** The address to connect to for these topics, resuming after `since` when given. */
   url: (topics: string[], since: number | null) => Promise<string> | string;
+  /** The token sent in the first frame once the socket opens. */
+  token?: () => string | null;
   onEvent: (frame: EventFrame) => void;
   onState?: (state: ConnectionState) => void;
   /** Called after a reconnect that could not resume (nothing seen yet): everything shown may be stale. */
@@ -33,6 +38,8 @@ export type LiveSocketOptions = {
 
 const OPEN = 1;
 export const CLOSE_UNAUTHORIZED = 4401;
+export const CLOSE_TOO_SLOW = 4408; // the server dropped us for not reading fast enough: reconnect, resume
+export const CLOSE_NO_PONG = 4410; // our pong did not arrive in time: reconnect, resume
 
 export function backoff(attempt: number, random: () => number = Math.random): number {
   const base = Math.min(15_000, 500 * 2 ** attempt);
@@ -168,7 +175,11 @@ export class LiveSocket {
     this.socket = socket;
     this.sent = new Set(topics);
     let welcomed = false;
-    socket.onopen = () => this.armSilence(socket);
+    socket.onopen = () => {
+      if (this.socket !== socket) return;
+      socket.send(JSON.stringify({ action: "auth", token: this.options.token?.() ?? "" }));
+      this.armSilence(socket);
+    };
     socket.onmessage = (ev) => {
       if (this.socket !== socket) return;
       this.armSilence(socket);

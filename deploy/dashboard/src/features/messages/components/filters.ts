@@ -25,8 +25,8 @@ export function filtersFromParams(params: URLSearchParams): MessageFilters {
   const f: MessageFilters = {};
   const chat = params.get("chat");
   if (chat) f.chat = chat;
-  const author = num(params.get("author"));
-  if (author !== undefined) f.author = author;
+  const author = params.get("author")?.trim(); // a profile id or a username (the API takes both)
+  if (author) f.author = author;
   const cls = params.get("class");
   if (cls && CLASSES.has(cls)) f.classification = cls as MessageFilters["classification"];
   const min = num(params.get("min"));
