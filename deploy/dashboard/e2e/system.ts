@@ -17,10 +17,9 @@ export async function apiGet<T>(request: APIRequestContext, path: string): Promi
   return (await response.json()) as T;
 }
 
-/** Open a dashboard path signed in (the token travels once in the address, as `tracker up` prints it). */
+/** Open a dashboard path signed in (the token travels once in the address's fragment, which no server sees). */
 export async function open(page: Page, path: string): Promise<void> {
-  const sep = path.includes("?") ? "&" : "?";
-  await page.goto(`/dashboard${path}${sep}token=${encodeURIComponent(TOKEN)}`);
+  await page.goto(`/dashboard${path}#token=${encodeURIComponent(TOKEN)}`);
 }
 
 /** Errors the page reports: console errors and uncaught exceptions. */
