@@ -6,6 +6,7 @@ import logging
 import sys
 
 import pytest
+import structlog
 
 from shared.logging import configure_logging, get_logger, redact_text
 
@@ -34,6 +35,7 @@ def test_ordinary_text_is_left_alone() -> None:
 def test_stdlib_and_structlog_lines_are_masked_once_configured(capsys: pytest.CaptureFixture[str]) -> None:
     root = logging.getLogger()
     saved, level = root.handlers[:], root.level
+    structlog_config = structlog.get_config()  # configure_logging points structlog at capsys's stream: put it back
     root.handlers = []  # as in a service process: configure_logging installs the only handler
     try:
         configure_logging("INFO", "console", service="test")
@@ -45,6 +47,7 @@ def test_stdlib_and_structlog_lines_are_masked_once_configured(capsys: pytest.Ca
         get_logger("t").info("request", url=f"http://x/api?token={SECRET}", authorization=f"Bearer {SECRET}")
     finally:
         root.handlers, root.level = saved, level
+        structlog.configure(**structlog_config)
     err = capsys.readouterr().err
     assert "WebSocket /ws?token=***" in err and "/ws?topics=a&token=***" in err and "request" in err
     assert SECRET not in err
