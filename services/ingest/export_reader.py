@@ -134,7 +134,11 @@ def _locate(message: str, reader: _TrackingReader) -> int:
     return reader.total if found < 0 else reader.chunk_start + found + len(before)
 
 
-def _export_error(exc: ijson.JSONError, reader: _TrackingReader) -> ExportError:
+def _export_error(exc: ijson.JSONError | UnicodeDecodeError, reader: _TrackingReader) -> ExportError:
+    if isinstance(exc, UnicodeDecodeError):
+        # ijson's C backend turns an escaped lone surrogate (\\ud800) or non-UTF-8 bytes into this: no text to store
+        reason = "text that is not valid Unicode (a lone surrogate such as \\ud800, or bytes that are not UTF-8)"
+        return ExportError(reader.total, reader.line_at(reader.total), reason)
     text = str(exc)
     if text.startswith(("b'", 'b"')):  # ijson reprs the bytes when yajl's message is not valid UTF-8
         try:
@@ -298,7 +302,7 @@ def read_export(
                     _decide(current, chat, stats, reader)
                 elif event != "end_array":
                     raise ExportError(reader.total, reader.line_at(reader.total), f"'{prefix}' must be a list")
-    except ijson.JSONError as exc:
+    except (ijson.JSONError, UnicodeDecodeError) as exc:
         raise _export_error(exc, reader) from None
     if not stats.chats and not stats.chats_filtered_out:
         raise ExportError(reader.total, None, "no chat with messages found (not a Telegram Desktop export?)")
@@ -315,7 +319,7 @@ def _single_chat_header(source: BinaryIO) -> _Chat | None:
                 setattr(chat, "raw_id" if prefix == "id" else prefix, value)
             elif prefix in ("chats", "left_chats") or (prefix == "" and event not in ("start_map", "map_key")):
                 return None  # a full export (or not an export): the general path handles it
-    except ijson.JSONError:
+    except (ijson.JSONError, UnicodeDecodeError):
         return None  # the general path reports where and why
     return None
 
@@ -351,7 +355,7 @@ def _read_single_chat(
             position += 1
             if result is not None:
                 yield result
-    except ijson.JSONError as exc:
+    except (ijson.JSONError, UnicodeDecodeError) as exc:
         raise _export_error(exc, reader) from None
 
 
