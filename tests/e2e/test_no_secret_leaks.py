@@ -84,7 +84,9 @@ def test_a_full_run_leaks_no_secret_and_keeps_its_files_private(tmp_path: Path) 
         token = _tracker("token", env=env).stdout.strip()
         assert len(token) > 20
         state = json.loads((data_dir / "runtime.json").read_text())
-        base = state["services"]["gateway"]["health"].removesuffix("/api/health")
+        # the API runs as replicas (api-1, …) beside the projector: any replica will do
+        api = next(s["health"] for n, s in state["services"].items() if n.startswith("api"))
+        base = api.removesuffix("/api/health")
         responses = asyncio.run(use_the_api(base, token, state["database_url"]))
     finally:
         down = _tracker("down", env=env, timeout=120)

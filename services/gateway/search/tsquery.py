@@ -65,5 +65,6 @@ def build(query: str, join: Join = "any") -> str | None:
 
 def filter_query(query: str) -> str:
     """A list filter's `q` (messages, atoms, topics): every word must match, as websearch_to_tsquery did;
-    a query without words matches nothing (an empty tsquery)."""
-    return build(query, join="all") or "''"
+    a query without words matches nothing: the empty tsquery ('' as text; the quoted empty lexeme "''" is a
+    tsquery syntax error, a 500 for `q=~`)."""
+    return build(query, join="all") or ""
