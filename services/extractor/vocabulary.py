@@ -1,9 +1,10 @@
 """Words of a message for naming topics: tokens, uk/ru/en stop words, lemmas.
 
 Keywords must survive inflection ("повідомлення" / "повідомлень", "embeddings" / "embedding"), so tokens are
-lemmatised with simplemma (maintained dictionaries for uk, ru and en) in the message's language, falling back
-to the other Cyrillic language. Identifiers (`save_telegram_message`, `ef_construction`, `compose.yml`) are kept
-whole: in a team chat they are often the most distinctive words of all.
+reduced to their most likely lemma by the project's lemmatiser (shared/text/lemmas.py: pymorphy3 uk/ru and
+simplemma, the same one search indexes with), the message's language deciding a word both languages spell.
+Identifiers (`save_telegram_message`, `ef_construction`, `compose.yml`) are kept whole: in a team chat they
+are often the most distinctive words of all.
 """
 
 from __future__ import annotations
@@ -12,13 +13,12 @@ import re
 from functools import lru_cache
 from typing import Final
 
-import simplemma
 from stop_words import get_stop_words
 
 from services.scorer import lexicon as lx
+from shared.text import lemmas
 
 _TOKEN: Final = re.compile(r"[\w][\w'’.-]*[\w]|\w", re.UNICODE)
-_CYRILLIC: Final = re.compile(r"[\u0400-\u04ff]")
 _IDENTIFIER: Final = re.compile(r"[_.\d]|[a-z][A-Z]")
 # English: the classic function-word list (NLTK's); the `stop-words` English list is an SEO list that also
 # drops content words such as "index", "cache"-adjacent "value", "problem" or "test".
@@ -62,21 +62,11 @@ def stop_words() -> frozenset[str]:
     return frozenset(words)
 
 
-def _languages(token: str, language: str | None) -> tuple[str, ...]:
-    if not _CYRILLIC.search(token):
-        return ("en",)
-    return ("ru", "uk") if language == "ru" else ("uk", "ru")
-
-
-@lru_cache(maxsize=50_000)
 def lemma(token: str, language: str | None = None) -> str:
-    """The dictionary form of one lower-cased token; identifiers and unknown words stay as they are."""
+    """The dictionary form of one lower-cased token; identifiers stay as they are."""
     if _IDENTIFIER.search(token):
         return token.strip(".-")
-    try:
-        return simplemma.lemmatize(token, lang=_languages(token, language)).lower()
-    except ValueError:  # simplemma refuses some odd inputs; the token itself is still a fine key
-        return token
+    return lemmas.lemma(token, language)
 
 
 def terms(text: str, language: str | None = None) -> list[tuple[str, str]]:

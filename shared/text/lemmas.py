@@ -110,6 +110,19 @@ def lemmas(word: str) -> tuple[str, ...]:
     return unique or (word,)
 
 
+@lru_cache(maxsize=_CACHE)
+def lemma(word: str, language: str | None = None) -> str:
+    """The one most likely lemma of a lower-case word (a keyword, a topic name's word). A Cyrillic word that
+    reads as both Ukrainian and Russian takes the dictionary of `language` (the message's) when it knows the
+    word; apostrophes are dropped and each part of a hyphenated compound is lemmatised on its own."""
+    if "-" in word:
+        return "-".join(lemma(part, language) for part in word.split("-") if part)
+    word = word.translate(_APOSTROPHES)
+    if language in ("uk", "ru") and _language(word) == "cyrillic" and _morph(language).word_is_known(word):
+        return _morph_lemmas(word, language)[0]
+    return lemmas(word)[0] if word else word
+
+
 def is_function_word(word: str) -> bool:
     return word in _FUNCTION_WORDS
 

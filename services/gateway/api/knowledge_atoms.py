@@ -25,6 +25,7 @@ from services.gateway.auth import requires_token
 from services.gateway.knowledge.review import REVIEW, bulk_set_archived, propose, reviewer, set_archived
 from services.gateway.pagination import decode_cursor, encode_cursor
 from services.gateway.search.tsquery import filter_query
+from services.gateway.where import Where
 from services.gateway.writes import emit_applied
 from shared.contracts.common import AtomType, LinkType
 from shared.contracts.knowledge import AtomCreated, AtomLink, AtomLinked, AtomTopic, atom_id_for
@@ -95,29 +96,24 @@ class AtomsController(Controller):
             raise ClientException(
                 detail="min_confidence must not exceed max_confidence", extra=[{"field": "min_confidence"}]
             )
-        where, args = ["a.archived = $1"], [archived]
-
-        def add(condition: str, value: Any) -> None:
-            args.append(value)
-            where.append(condition.format(f"${len(args)}"))
-
+        where = Where()
+        where.add("a.archived = {}", archived)
         if type is not None:
-            add("a.type = {}", type)
+            where.add("a.type = {}", type)
         if approved is not None:
-            add("a.approved = {}", approved)
+            where.add("a.approved = {}", approved)
         if topic is not None:
-            add("EXISTS (SELECT 1 FROM atom_topics x WHERE x.atom_id = a.id AND x.topic_id = {})", topic)
+            where.add("EXISTS (SELECT 1 FROM atom_topics x WHERE x.atom_id = a.id AND x.topic_id = {})", topic)
         if run is not None:
-            add("a.extraction_run_id = {}", run)
+            where.add("a.extraction_run_id = {}", run)
         if q:
-            add("a.search @@ to_tsquery('simple', {})", filter_query(q))
+            where.add("a.search @@ to_tsquery('simple', {})", filter_query(q))
         if min_confidence is not None:
-            add("a.confidence >= {}", min_confidence)
+            where.add("a.confidence >= {}", min_confidence)
         if max_confidence is not None:
-            add("a.confidence <= {}", max_confidence)
+            where.add("a.confidence <= {}", max_confidence)
         if cursor:
-            args.extend(decode_cursor(cursor, UUID))
-            where.append(f"(a.created_at, a.id) < (${len(args) - 1}, ${len(args)})")
+            where.add("(a.created_at, a.id) < ({}, {})", *decode_cursor(cursor, UUID))
         rows = await request.app.state.pool.fetch(
             f"""
             SELECT {ATOM_COLUMNS},
@@ -125,10 +121,10 @@ class AtomsController(Controller):
                                              ORDER BY at.similarity DESC NULLS LAST, t.name)
                              FROM atom_topics at JOIN topics t ON t.id = at.topic_id WHERE at.atom_id = a.id),
                             '[]') AS topics
-            FROM atoms a WHERE {" AND ".join(where)}
+            FROM atoms a{where.sql}
             ORDER BY a.created_at DESC, a.id DESC LIMIT {limit + 1}
             """,
-            *args,
+            *where.args,
         )
         page = rows[:limit]
         next_cursor = encode_cursor(page[-1]["created_at"], str(page[-1]["id"])) if len(rows) > limit else None

@@ -14,6 +14,7 @@ from litestar.params import FromPath, FromQuery, Parameter
 from services.gateway.api.responses import MessageDetail, MessagePage, shaped
 from services.gateway.pagination import decode_cursor, encode_cursor
 from services.gateway.search.tsquery import filter_query
+from services.gateway.where import Where
 from shared.storable import INT64_MAX
 
 _COLUMNS = """m.id, m.key, m.source, m.channel, m.chat_id, m.message_id, m.text, m.entities, m.language,
@@ -57,49 +58,40 @@ class MessagesController(Controller):
         """Newest first. `classification` is the effective one (a person's override wins over the scorer)."""
         if min_score is not None and max_score is not None and min_score > max_score:
             raise ClientException(detail="min_score must not exceed max_score", extra=[{"field": "min_score"}])
-        where: list[str] = []
-        args: list[Any] = []
-
-        def add(condition: str, *values: Any) -> None:
-            placeholders = [f"${len(args) + i + 1}" for i in range(len(values))]
-            where.append(condition.format(*placeholders))
-            args.extend(values)
-
+        where = Where()
         if chat is not None:
-            add("m.chat_id = {}", chat)
+            where.add("m.chat_id = {}", chat)
         if author is not None:
             if author.isascii() and author.isdigit():
                 if int(author) > INT64_MAX:
                     raise ClientException(detail="author: no profile id is that large", extra=[{"field": "author"}])
-                add("m.author_id = {}", int(author))
+                where.add("m.author_id = {}", int(author))
             elif USERNAME.fullmatch(author):
-                add("m.author_id IN (SELECT id FROM profiles WHERE lower(username) = lower({}))", author.lstrip("@"))
+                by_name = "m.author_id IN (SELECT id FROM profiles WHERE lower(username) = lower({}))"
+                where.add(by_name, author.lstrip("@"))
             else:
                 raise ClientException(
                     detail="author: a profile id (digits) or a Telegram username (letters, digits, _)",
                     extra=[{"field": "author"}],
                 )
         if topic is not None:
-            add("m.topic_id = {}", topic)
+            where.add("m.topic_id = {}", topic)
         if since is not None:
-            add("m.sent_at >= {}", since)
+            where.add("m.sent_at >= {}", since)
         if until is not None:
-            add("m.sent_at < {}", until)
+            where.add("m.sent_at < {}", until)
         if min_score is not None:
-            add("m.importance_score >= {}", min_score)
+            where.add("m.importance_score >= {}", min_score)
         if max_score is not None:
-            add("m.importance_score <= {}", max_score)
+            where.add("m.importance_score <= {}", max_score)
         if classification is not None:
-            add("m.effective_classification = {}", classification)
+            where.add("m.effective_classification = {}", classification)
         if q:
-            add("m.search @@ to_tsquery('simple', {})", filter_query(q))
+            where.add("m.search @@ to_tsquery('simple', {})", filter_query(q))
         if cursor:
-            add("(m.sent_at, m.id) < ({}, {})", *decode_cursor(cursor))
-        sql = f"SELECT {_COLUMNS} {_FROM}"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += f" ORDER BY m.sent_at DESC, m.id DESC LIMIT {limit + 1}"
-        rows = await request.app.state.pool.fetch(sql, *args)
+            where.add("(m.sent_at, m.id) < ({}, {})", *decode_cursor(cursor))
+        sql = f"SELECT {_COLUMNS} {_FROM}{where.sql} ORDER BY m.sent_at DESC, m.id DESC LIMIT {limit + 1}"
+        rows = await request.app.state.pool.fetch(sql, *where.args)
         page = rows[:limit]
         next_cursor = encode_cursor(page[-1]["sent_at"], page[-1]["id"]) if len(rows) > limit else None
         return shaped({"items": [_message(r) for r in page], "next_cursor": next_cursor}, MessagePage)  # type: ignore[no-any-return]

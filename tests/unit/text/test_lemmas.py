@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.text.lemmas import index_text, is_function_word, lemmas, words
+from shared.text.lemmas import index_text, is_function_word, lemma, lemmas, words
 
 
 def _meet(a: str, b: str) -> bool:
@@ -60,3 +60,16 @@ def test_index_text_keeps_numbers_and_unknown_words() -> None:
 def test_function_words_of_each_language_are_known() -> None:
     assert all(is_function_word(w) for w in ("з", "на", "the", "of", "что", "и"))
     assert not any(is_function_word(w) for w in ("помилка", "деплой", "error"))
+
+
+def test_one_lemma_per_word_in_each_language_with_the_message_language_deciding_shared_spellings() -> None:
+    assert [lemma(w) for w in ("сповіщень", "ошибками", "certificates", "пятниці")] == [
+        "сповіщення",
+        "ошибка",
+        "certificate",
+        "пятниця",
+    ]
+    assert lemma("п'ятниці") == lemma("пятниця")  # apostrophes dropped as the index drops them
+    assert lemma("фіче-флагу") == lemma("фіче-флаг")  # each part of a compound on its own
+    assert lemma("сообщения", "uk") == lemma("сообщения") == "сообщение"  # only Russian knows it
+    assert (lemma("стола", "uk"), lemma("стола", "ru")) == ("стіл", "стол")  # both do
