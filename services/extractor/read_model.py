@@ -157,6 +157,8 @@ class Schedule(msgspec.Struct, frozen=True, kw_only=True):
     id: str
     name: str
     cron: str
+    kind: str = "extraction"  # or "analysis": an analysis run over the lookback window, for project_id
+    project_id: str | None = None
     agent_id: str | None
     chats: list[str]
     min_score: float | None
@@ -168,14 +170,16 @@ class Schedule(msgspec.Struct, frozen=True, kw_only=True):
 
 async def schedules(pool: Any) -> list[Schedule]:
     rows = await pool.fetch(
-        """SELECT id::text, name, cron, agent_id::text, chats, min_score, lookback_hours, auto_approve,
-                  confidence_threshold, allowed_atom_types FROM scheduled_extractions WHERE active"""
+        """SELECT id::text, name, cron, kind, project_id::text, agent_id::text, chats, min_score, lookback_hours,
+                  auto_approve, confidence_threshold, allowed_atom_types FROM scheduled_extractions WHERE active"""
     )
     return [
         Schedule(
             id=r["id"],
             name=r["name"],
             cron=r["cron"],
+            kind=r["kind"],
+            project_id=r["project_id"],
             agent_id=r["agent_id"],
             chats=list(r["chats"]),
             min_score=r["min_score"],

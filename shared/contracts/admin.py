@@ -86,6 +86,7 @@ class AnalysisRunCreated(EventData, frozen=True, kw_only=True):
     project_id: str | None = None
     agent_id: str | None = None
     trigger: str = "manual"
+    schedule_id: str | None = None  # the schedule that started it (trigger "scheduled:<name>")
 
 
 class AnalysisRunStarted(EventData, frozen=True, kw_only=True):
@@ -95,6 +96,7 @@ class AnalysisRunStarted(EventData, frozen=True, kw_only=True):
     project_id: str | None = None
     agent_id: str | None = None
     trigger: str = "manual"
+    schedule_id: str | None = None  # the schedule that started it (trigger "scheduled:<name>")
     messages_in_window: int = 0
     messages_after_prefilter: int = 0
     batches_total: int = 0

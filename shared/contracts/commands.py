@@ -49,6 +49,8 @@ class StartAnalysis(EventData, frozen=True, kw_only=True):
     window_end: datetime
     project_id: str | None = None
     agent_id: str | None = None
+    trigger: str = "manual"
+    schedule_id: str | None = None
 
 
 class CancelAnalysis(EventData, frozen=True, kw_only=True):

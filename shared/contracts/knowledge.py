@@ -27,7 +27,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from shared.contracts.common import AtomType, LinkType, VersionState
+from shared.contracts.common import AtomType, LinkType, ScheduleKind, VersionState
 from shared.contracts.envelope import EventData
 
 RunStatus = Literal["completed", "failed", "cancelled"]
@@ -231,11 +231,17 @@ class VersionReviewed(EventData, frozen=True, kw_only=True):
 
 
 class ScheduleChanged(EventData, frozen=True, kw_only=True):
-    """knowledge.schedule_created / knowledge.schedule_updated: the schedule's full state after the change."""
+    """knowledge.schedule_created / knowledge.schedule_updated: the schedule's full state after the change.
+
+    `kind` analysis: each due time starts an analysis run over the `lookback_hours` before it (the window
+    length), for `project_id` when set, with `agent_id` (a task_proposer; default the system one).
+    """
 
     schedule_id: str
     name: str
     cron: str
+    kind: ScheduleKind = "extraction"
+    project_id: str | None = None
     agent_id: str | None = None
     chats: list[str] = []
     min_score: float | None = None

@@ -16,6 +16,9 @@ from shared.crypto import SecretBox, SecretError
 
 OPENAI_URL = "https://api.openai.com/v1"
 OLLAMA_URL = "http://127.0.0.1:11434/v1"
+# System agents seeded by migration 0002: the defaults of analysis runs and classification experiments.
+TASK_PROPOSER_AGENT_ID = "00000000-0000-4000-8000-000000000103"
+TOPIC_CLASSIFIER_AGENT_ID = "00000000-0000-4000-8000-000000000104"
 
 
 class AgentConfig(msgspec.Struct, frozen=True, kw_only=True):

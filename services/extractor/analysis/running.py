@@ -101,6 +101,8 @@ async def _execute(
             window_end=command.window_end,
             project_id=command.project_id,
             agent_id=command.agent_id,
+            trigger=command.trigger,
+            schedule_id=command.schedule_id,
             messages_in_window=in_window,
             messages_after_prefilter=len(kept),
             batches_total=len(planned),

@@ -15,8 +15,8 @@ from services.gateway.writes import emit_applied
 from shared.contracts import uuid7
 from shared.contracts.admin import ExperimentCreated, ExperimentDeleted
 from shared.contracts.commands import RunExperiment
+from shared.llm.agents import TOPIC_CLASSIFIER_AGENT_ID
 
-TOPIC_CLASSIFIER_AGENT_ID = "00000000-0000-4000-8000-000000000104"
 _SUMMARY = """id, agent_id, provider_id, model, sample_size, status, processed, accuracy, avg_confidence,
     avg_latency_ms, error, created_at, started_at, completed_at, updated_at"""
 

@@ -9,7 +9,7 @@ from uuid import UUID
 
 import msgspec
 
-from shared.contracts.common import AtomType, LinkType, VersionState
+from shared.contracts.common import AtomType, LinkType, ScheduleKind, VersionState
 
 EntityName = Literal["topic", "atom"]
 RunStatus = Literal["pending", "running", "completed", "failed", "cancelling", "cancelled"]
@@ -334,6 +334,8 @@ class RunCancelling(Shape):
 class ScheduleFields(Shape):
     name: str
     cron: str
+    kind: ScheduleKind  # extraction, or analysis: an analysis run over the lookback_hours before each due time
+    project_id: UUID | None  # analysis schedules only: the run's project
     agent_id: UUID | None
     chats: list[str]
     min_score: float | None
@@ -373,9 +375,21 @@ class RunBrief(Shape):
     atoms_created: int
 
 
+class AnalysisRunBrief(Shape):
+    id: UUID
+    status: Literal["pending", "running", "completed", "failed", "cancelled", "closed"]
+    trigger: str
+    window_start: datetime
+    window_end: datetime
+    created_at: datetime
+    completed_at: datetime | None
+    proposals_total: int
+
+
 class ScheduleDetail(Schedule):
     rules: list[RuleBrief]
-    recent_runs: list[RunBrief]
+    recent_runs: list[RunBrief]  # extraction schedules' latest runs
+    recent_analysis_runs: list[AnalysisRunBrief]  # analysis schedules' latest runs
 
 
 class Deleted(Shape):

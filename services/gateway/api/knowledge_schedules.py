@@ -1,4 +1,9 @@
-"""Scheduled extractions: CRUD (cron checked with croniter) and "run now"."""
+"""Schedules: CRUD (cron checked with croniter) and "run now".
+
+A schedule's kind says what each due time starts: an extraction over its lookback window (chats, min score,
+auto-approval apply), or an analysis run over the same window (optionally for a project; its agent a
+task_proposer). The extractor's scheduler fires each due time once across replicas.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,10 @@ from uuid import UUID
 import msgspec
 from croniter import croniter
 from litestar import Controller, Request, delete, get, patch, post
-from litestar.exceptions import ClientException, HTTPException, NotFoundException
+from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import FromPath, JSONBody
 
+from services.gateway.api.analysis import AnalysisRun, create_run
 from services.gateway.api.knowledge_responses import (
     Deleted,
     RunQueued,
@@ -24,14 +30,15 @@ from services.gateway.api.knowledge_responses import (
 )
 from services.gateway.api.knowledge_runs import queue_run
 from services.gateway.auth import requires_token
+from services.gateway.errors import bad_field
 from services.gateway.knowledge.review import REVIEW
 from services.gateway.writes import emit_applied
 from shared.contracts import uuid7
-from shared.contracts.common import AtomType
+from shared.contracts.common import AtomType, ScheduleKind
 from shared.contracts.knowledge import ScheduleChanged, ScheduleDeleted
 
 UNSET = msgspec.UNSET
-_COLUMNS = """id, name, cron, agent_id, chats, min_score, lookback_hours, auto_approve,
+_COLUMNS = """id, name, cron, kind, project_id, agent_id, chats, min_score, lookback_hours, auto_approve,
     round(confidence_threshold::numeric, 3)::float8 AS confidence_threshold, allowed_atom_types, last_run_at, active,
     created_at, updated_at"""
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"\S")]
@@ -44,7 +51,9 @@ Hours = Annotated[int, msgspec.Meta(ge=1, le=24 * 90)]
 class ScheduleCreate(msgspec.Struct, forbid_unknown_fields=True):
     name: Name
     cron: Cron
-    agent_id: UUID | None = None
+    kind: ScheduleKind = "extraction"
+    project_id: UUID | None = None  # analysis only
+    agent_id: UUID | None = None  # a knowledge_extractor (extraction) or task_proposer (analysis) agent
     chats: Chats = []
     min_score: Score | None = None
     lookback_hours: Hours = 24
@@ -59,6 +68,8 @@ class ScheduleUpdate(msgspec.Struct, forbid_unknown_fields=True):
 
     name: Name | msgspec.UnsetType = UNSET
     cron: Cron | msgspec.UnsetType = UNSET
+    kind: ScheduleKind | msgspec.UnsetType = UNSET
+    project_id: UUID | msgspec.UnsetType | None = UNSET
     agent_id: UUID | msgspec.UnsetType | None = UNSET
     chats: Chats | msgspec.UnsetType = UNSET
     min_score: Score | msgspec.UnsetType | None = UNSET
@@ -82,15 +93,30 @@ def _schedule_json(row: Any, now: datetime) -> dict[str, Any]:
     return item
 
 
+# Settings that only an extraction uses, and the value that means "not set".
+_EXTRACTION_ONLY = {"chats": [], "min_score": None, "auto_approve": False, "allowed_atom_types": []}
+_AGENT_ROLE = {"extraction": "knowledge_extractor", "analysis": "task_proposer"}
+
+
 async def _validated(request: Request[Any, Any, Any], fields: dict[str, Any], schedule_id: UUID | None) -> None:
     pool = request.app.state.pool
     if not croniter.is_valid(fields["cron"]):
-        raise ClientException(detail=f"invalid cron expression {fields['cron']!r}", extra=[{"field": "cron"}])
-    agent_id = fields.get("agent_id")
+        raise bad_field("cron", f"invalid cron expression {fields['cron']!r}")
+    kind = fields["kind"]
+    if kind == "analysis":
+        for name, unset in _EXTRACTION_ONLY.items():
+            if fields[name] != unset:
+                raise bad_field(name, "applies to extraction schedules only")
+        project_id = fields.get("project_id")
+        if project_id is not None and not await pool.fetchval("SELECT 1 FROM projects WHERE id = $1", project_id):
+            raise bad_field("project_id", f"no project {project_id}")
+    elif fields.get("project_id") is not None:
+        raise bad_field("project_id", "only analysis schedules name a project")
+    agent_id, role = fields.get("agent_id"), _AGENT_ROLE[kind]
     if agent_id is not None and not await pool.fetchval(
-        "SELECT 1 FROM agents WHERE id = $1 AND role = 'knowledge_extractor'", UUID(str(agent_id))
+        "SELECT 1 FROM agents WHERE id = $1 AND role = $2", UUID(str(agent_id)), role
     ):
-        raise ClientException(detail=f"no knowledge_extractor agent {agent_id}", extra=[{"field": "agent_id"}])
+        raise bad_field("agent_id", f"no {role} agent {agent_id}")
     taken = await pool.fetchval(
         "SELECT id FROM scheduled_extractions WHERE name = $1 AND id IS DISTINCT FROM $2", fields["name"], schedule_id
     )
@@ -99,8 +125,8 @@ async def _validated(request: Request[Any, Any, Any], fields: dict[str, Any], sc
 
 
 async def _publish(request: Request[Any, Any, Any], schedule_id: str, fields: dict[str, Any], event_type: str) -> Any:
-    agent_id = fields.get("agent_id")
-    event = ScheduleChanged(schedule_id=schedule_id, **{**fields, "agent_id": str(agent_id) if agent_id else None})
+    ids = {name: str(fields[name]) if fields.get(name) else None for name in ("agent_id", "project_id")}
+    event = ScheduleChanged(schedule_id=schedule_id, **{**fields, **ids})
     return (await emit_applied(request.app.state, event, event_type=event_type)).envelope
 
 
@@ -131,10 +157,16 @@ class SchedulesController(Controller):
             " WHERE schedule_id = $1 ORDER BY created_at DESC LIMIT 10",
             schedule_id,
         )
+        analysis_runs = await pool.fetch(
+            "SELECT id, status, trigger, window_start, window_end, created_at, completed_at, proposals_total"
+            " FROM analysis_runs WHERE schedule_id = $1 ORDER BY created_at DESC LIMIT 10",
+            schedule_id,
+        )
         body = {
             **_schedule_json(row, datetime.now(UTC)),
             "rules": [dict(r) for r in rules],
             "recent_runs": [dict(r) for r in runs],
+            "recent_analysis_runs": [dict(r) for r in analysis_runs],
         }
         return shaped(body, ScheduleDetail)
 
@@ -151,7 +183,7 @@ class SchedulesController(Controller):
         self, request: Request[Any, Any, Any], schedule_id: FromPath[UUID], data: JSONBody[ScheduleUpdate]
     ) -> ScheduleChangedResult:
         row = await request.app.state.pool.fetchrow(
-            "SELECT name, cron, agent_id, chats, min_score, lookback_hours, auto_approve,"
+            "SELECT name, cron, kind, project_id, agent_id, chats, min_score, lookback_hours, auto_approve,"
             " confidence_threshold::float8 AS confidence_threshold, allowed_atom_types, active"
             " FROM scheduled_extractions WHERE id = $1",
             schedule_id,
@@ -179,20 +211,36 @@ class SchedulesController(Controller):
     @post(
         "/{schedule_id:uuid}/run", operation_id="runScheduleNow", guards=[requires_token], opt=REVIEW, status_code=202
     )
-    async def run_now(self, request: Request[Any, Any, Any], schedule_id: FromPath[UUID]) -> RunQueued:
-        """Queue a run of this schedule now, over its lookback window (its chat filter applies in the stage)."""
+    async def run_now(self, request: Request[Any, Any, Any], schedule_id: FromPath[UUID]) -> RunQueued | AnalysisRun:
+        """Start a run of this schedule now, over its lookback window: an extraction schedule queues an extraction
+        (its chat filter applies in the stage; answers the queued run), an analysis schedule creates and starts
+        an analysis run (answers the run, which has `window_start`)."""
         row = await request.app.state.pool.fetchrow(
-            "SELECT name, agent_id, chats, lookback_hours FROM scheduled_extractions WHERE id = $1", schedule_id
+            "SELECT name, kind, project_id, agent_id, chats, lookback_hours FROM scheduled_extractions WHERE id = $1",
+            schedule_id,
         )
         if row is None:
             raise NotFoundException(f"no schedule {schedule_id}")
         now = datetime.now(UTC)
+        start = now - timedelta(hours=row["lookback_hours"])
+        trigger = f"scheduled:{row['name']}"
+        if row["kind"] == "analysis":
+            return await create_run(
+                request,
+                window_start=start,
+                window_end=now,
+                project_id=row["project_id"],
+                agent_id=row["agent_id"],
+                start=True,
+                trigger=trigger,
+                schedule_id=schedule_id,
+            )
         queued = await queue_run(
             request,
-            trigger=f"scheduled:{row['name']}",
+            trigger=trigger,
             message_keys=[],
             chat_id=row["chats"][0] if len(row["chats"]) == 1 else None,
-            period_start=now - timedelta(hours=row["lookback_hours"]),
+            period_start=start,
             period_end=now,
             agent_id=str(row["agent_id"]) if row["agent_id"] else None,
             schedule_id=str(schedule_id),

@@ -55,13 +55,14 @@ async def changed(conn: asyncpg.Connection, envelope: Envelope, seq: int) -> Non
     await conn.execute(
         """
         INSERT INTO scheduled_extractions (id, name, cron, agent_id, chats, min_score, lookback_hours, auto_approve,
-                                           confidence_threshold, allowed_atom_types, active, created_at, updated_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
+                                           confidence_threshold, allowed_atom_types, active, created_at, updated_at,
+                                           kind, project_id)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14)
         ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, cron = EXCLUDED.cron, agent_id = EXCLUDED.agent_id,
             chats = EXCLUDED.chats, min_score = EXCLUDED.min_score, lookback_hours = EXCLUDED.lookback_hours,
             auto_approve = EXCLUDED.auto_approve, confidence_threshold = EXCLUDED.confidence_threshold,
             allowed_atom_types = EXCLUDED.allowed_atom_types, active = EXCLUDED.active,
-            updated_at = EXCLUDED.updated_at
+            updated_at = EXCLUDED.updated_at, kind = EXCLUDED.kind, project_id = EXCLUDED.project_id
         """,
         schedule_id,
         event.name,
@@ -75,6 +76,8 @@ async def changed(conn: asyncpg.Connection, envelope: Envelope, seq: int) -> Non
         list(event.allowed_atom_types),
         event.active,
         envelope.occurred_at,
+        event.kind,
+        uuid_or_none(event.project_id),
     )
 
 

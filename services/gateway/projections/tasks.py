@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncpg
 
 from services.gateway.projections.base import Projection
+from services.gateway.projections.knowledge_graph import uuid_or_none
 from shared.contracts import Envelope
 from shared.contracts.admin import (
     AnalysisRunCancelled,
@@ -129,9 +130,9 @@ async def run_created(conn: asyncpg.Connection, envelope: Envelope, seq: int) ->
     await conn.execute(
         """
         INSERT INTO analysis_runs (id, status, window_start, window_end, project_id, agent_id, trigger,
-                                   created_at, updated_at)
+                                   schedule_id, created_at, updated_at)
         VALUES ($1, 'pending', $2, $3, (SELECT id FROM projects WHERE id = $4),
-                (SELECT id FROM agents WHERE id = $5), $6, $7, $7)
+                (SELECT id FROM agents WHERE id = $5), $6, $7, $8, $8)
         ON CONFLICT (id) DO NOTHING
         """,
         event.run_id,
@@ -140,6 +141,7 @@ async def run_created(conn: asyncpg.Connection, envelope: Envelope, seq: int) ->
         event.project_id,
         event.agent_id,
         event.trigger,
+        uuid_or_none(event.schedule_id),
         envelope.occurred_at,
     )
 
@@ -152,9 +154,9 @@ async def run_started(conn: asyncpg.Connection, envelope: Envelope, seq: int) ->
         f"""
         INSERT INTO analysis_runs (id, status, window_start, window_end, project_id, agent_id, trigger,
                                    messages_in_window, messages_after_prefilter, batches, created_at, started_at,
-                                   updated_at)
+                                   updated_at, schedule_id)
         VALUES ($1, 'running', $2, $3, (SELECT id FROM projects WHERE id = $4),
-                (SELECT id FROM agents WHERE id = $5), $6, $7, $8, $9, $10, $10, $10)
+                (SELECT id FROM agents WHERE id = $5), $6, $7, $8, $9, $10, $10, $10, $11)
         ON CONFLICT (id) DO UPDATE SET status = 'running', started_at = EXCLUDED.started_at,
             messages_in_window = EXCLUDED.messages_in_window,
             messages_after_prefilter = EXCLUDED.messages_after_prefilter, batches = EXCLUDED.batches,
@@ -171,6 +173,7 @@ async def run_started(conn: asyncpg.Connection, envelope: Envelope, seq: int) ->
         event.messages_after_prefilter,
         event.batches_total,
         envelope.occurred_at,
+        uuid_or_none(event.schedule_id),
     )
 
 
