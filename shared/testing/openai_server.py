@@ -71,4 +71,6 @@ class OpenAICompatible:
         async def health() -> dict[str, str]:
             return {"status": "ok"}
 
-        return Litestar(route_handlers=[completions, models, health])
+        # logging_config=None: a default Litestar app re-points the root logger at the stderr of the moment (a
+        # test's captured stream, closed after it), and later records fail with "I/O operation on closed file".
+        return Litestar(route_handlers=[completions, models, health], logging_config=None)

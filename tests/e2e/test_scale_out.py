@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -19,18 +18,22 @@ import nats
 import pytest
 import websockets
 
-from services.gateway import projections
-from services.gateway.projections.runner import replay, stream_position
 from shared.bus.publisher import Publisher
-from shared.bus.streams import ensure_stream, stream_name
-from shared.contracts import utcnow
-from shared.contracts.messages import MessageIngested
+from shared.bus.streams import ensure_stream
 from shared.db import migrate
 from shared.db.pool import create_pool
 from shared.runtime.servers import free_port
-from shared.testing.gateway import AUTH, TOKEN
+from shared.testing.gateway import AUTH
+from shared.testing.imports import (
+    assert_logged_and_scored_once,
+    assert_replay_equal,
+    import_slowly,
+    messages,
+    read_model,
+    service_env,
+    settled,
+)
 from shared.testing.processes import Service, nats_cluster, spawn, stop
-from tests.e2e.test_nats_crash import READ_MODEL, stream_contents
 
 TOTAL = 4_000
 CHUNK = 100
@@ -74,14 +77,7 @@ async def test_a_node_and_the_active_projector_die_mid_ingest_and_every_replica_
                 await asyncio.sleep(0.5)
         else:
             pytest.fail("the cluster never accepted an R3 stream")
-        env = {
-            "DATABASE_URL": database_url,
-            "NATS_URL": ",".join(servers),
-            "TT_SUBJECT_PREFIX": subject_prefix,
-            "TT_STREAM_REPLICAS": "3",
-            "TT_API_TOKENS": TOKEN,
-            "TT_DATA_DIR": str(tmp_path / "data"),
-        }
+        env = service_env(database_url, ",".join(servers), subject_prefix, tmp_path / "data", TT_STREAM_REPLICAS="3")
         services: list[Service] = []
         pool = await create_pool(database_url)
         try:
@@ -139,18 +135,7 @@ async def test_a_node_and_the_active_projector_die_mid_ingest_and_every_replica_
             await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readiness)), 20)
 
             publisher = Publisher(js, producer="test", prefix=subject_prefix)
-            messages = [
-                MessageIngested(
-                    key=f"telegram:-9:{i}", chat_id="-9", message_id=i, text=f"Звіт {i}: deploy ok", sent_at=utcnow()
-                )
-                for i in range(TOTAL)
-            ]
-
-            async def ingest() -> None:
-                for start in range(0, TOTAL, CHUNK):
-                    chunk = messages[start : start + CHUNK]
-                    await publisher.publish_many([(publisher.envelope(m), m.key) for m in chunk])
-                    await asyncio.sleep(0.05)
+            imported = messages("-9", TOTAL, "Звіт {i}: deploy ok")
 
             async def faults() -> None:
                 await asyncio.sleep(1.0)
@@ -158,31 +143,16 @@ async def test_a_node_and_the_active_projector_die_mid_ingest_and_every_replica_
                 await asyncio.sleep(1.0)
                 active.proc.send_signal(signal.SIGKILL)  # the active projector, without a goodbye
 
-            await asyncio.gather(ingest(), faults())
+            await asyncio.gather(import_slowly(publisher, imported, CHUNK), faults())
             for _ in range(100):  # the standby takes the lock once the dead one's connection is gone
                 if await _role(health[standby_port]) == "active":
                     break
                 await asyncio.sleep(0.2)
             assert await _role(health[standby_port]) == "active"
 
-            stream = stream_name(subject_prefix)
-            deadline = asyncio.get_running_loop().time() + 240
-            while True:
-                last_seq = (await js.stream_info(stream)).state.last_seq
-                scored = await pool.fetchval("SELECT count(*) FROM messages WHERE classification IS NOT NULL")
-                if scored == TOTAL and await stream_position(pool) == last_seq:
-                    break
-                assert asyncio.get_running_loop().time() < deadline, f"stalled at {scored}/{TOTAL}"
-                await asyncio.sleep(0.5)
+            await settled(js, pool, subject_prefix, TOTAL, timeout_s=240)
             await asyncio.sleep(2)  # the last commit notices reach the replicas
-
-            held = await stream_contents(js, subject_prefix)
-            logged = {r["seq"] for r in await pool.fetch("SELECT seq FROM events")}
-            assert logged == set(held)
-            ingested = Counter(k for t, k in held.values() if t == "messages.ingested")
-            scored_keys = Counter(k for t, k in held.values() if t == "noise_filtering.message_scored")
-            assert set(ingested) == set(scored_keys) == {m.key for m in messages}
-            assert max(ingested.values()) == max(scored_keys.values()) == 1
+            await assert_logged_and_scored_once(js, pool, subject_prefix, imported)
 
             relayed = {r["seq"] for r in await pool.fetch("SELECT seq FROM events WHERE topic = 'messages'")}
             for frames in received:
@@ -192,11 +162,10 @@ async def test_a_node_and_the_active_projector_die_mid_ingest_and_every_replica_
             for task in clients:
                 task.cancel()
 
-            live = [tuple(r) for r in await pool.fetch(READ_MODEL)]
+            live = await read_model(pool)
             for service in services:
                 await stop(service)
-            await replay(pool, projections.ALL)
-            assert [tuple(r) for r in await pool.fetch(READ_MODEL)] == live
+            await assert_replay_equal(pool, live)
         finally:
             for service in services:
                 await stop(service)

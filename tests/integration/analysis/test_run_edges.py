@@ -135,7 +135,7 @@ async def test_a_running_run_cancelled_stops_at_its_next_batch(harness: GatewayH
 
     await seed(harness, [f"Bug {n}: the login screen crashes with error 500 on Android" for n in range(1, 6)])
     async with (
-        serving(Litestar([slow, health]), health_path="/health") as llm_base,
+        serving(Litestar([slow, health], logging_config=None), health_path="/health") as llm_base,
         running_system(harness, extraction_batch_size=1) as system,
     ):
         provider = await system.call(

@@ -98,7 +98,7 @@ async def test_validation_errors_are_recorded_with_their_reason(harness: Gateway
     failing = OpenAICompatible(reply=lambda body: "{}")
     failing_app = failing.app()
     async with (
-        serving(Litestar([unauthorised, health]), health_path="/health") as bad_base,
+        serving(Litestar([unauthorised, health], logging_config=None), health_path="/health") as bad_base,
         serving(failing_app, health_path="/health") as good_base,
         gateway(harness) as client,
     ):

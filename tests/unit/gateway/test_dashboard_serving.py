@@ -20,7 +20,7 @@ def built(tmp_path: Path) -> Path:
 
 
 def test_deep_links_get_the_app_and_assets_are_served_with_long_caching(tmp_path: Path) -> None:
-    with TestClient(Litestar(route_handlers=[dashboard_router(built(tmp_path))])) as client:
+    with TestClient(Litestar(route_handlers=[dashboard_router(built(tmp_path))], logging_config=None)) as client:
         for path in ("/dashboard/", "/dashboard", "/dashboard/messages", "/dashboard/messages/deep?key=x"):
             page = client.get(path)
             assert page.status_code == 200 and "Task Tracker" in page.text, path
@@ -31,7 +31,7 @@ def test_deep_links_get_the_app_and_assets_are_served_with_long_caching(tmp_path
 
 
 def test_missing_assets_are_404_and_paths_cannot_leave_the_build(tmp_path: Path) -> None:
-    with TestClient(Litestar(route_handlers=[dashboard_router(built(tmp_path))])) as client:
+    with TestClient(Litestar(route_handlers=[dashboard_router(built(tmp_path))], logging_config=None)) as client:
         assert client.get("/dashboard/assets/gone.js").status_code == 404
         assert client.get("/dashboard/favicon.ico").status_code == 404
         escaped = client.get("/dashboard/..%2Fsecret.txt")
