@@ -247,6 +247,15 @@ CHATTER = whole_words(
         r"вечірк\w*", r"погод\w*", "weather", r"фільм\w*", "кіно", "movie", "football", "футбол", "додому", "домой",
         "home", r"магазин\w*", "shop", r"мем\w*", r"memes?", "game", r"офіс\w*", r"офис\w*", "office", "холодно",
         "жарко", r"втомл\w*", "tired", "bored", "sleep", "спати", "спать", r"піцері\w*", "ресторан", "кафе", "cafe",
+        # Everyday life around the office: belongings, commuting, food, weather, free time, health, pets.
+        r"ключ(і|ів|ем|ами)?", r"ключи", "keys", r"зарядк\w*", r"зарядн\w*", r"charger\w*", r"навушник\w*",
+        r"наушник\w*", r"earbuds?", r"headphones?", r"парасольк\w*", r"зонт\w*", r"umbrella\w*", "метро", "metro",
+        "subway", r"потяг\w*", r"электричк\w*", r"маршрутк\w*", r"пробк\w*", "traffic", "суші", "суши", "sushi",
+        r"tacos?", "тако", r"пиріж\w*", r"пирож\w*", r"cakes?", r"торт\w*", r"борщ\w*", r"canteen", r"їдальн\w*",
+        r"столов(ая|ой|ую)", r"сніданок|сніданк\w*", r"завтрак\w*", "breakfast", r"сніг\w*", r"снег\w*",
+        r"snow\w*", r"дощ\w*", r"дожд\w*", r"rain\w*", r"мороз\w*", r"серіал\w*", r"сериал\w*", r"поход\w*",
+        r"похід", r"hik(e|ing)", r"таблетк\w*", r"painkillers?", r"кіт|кота|котик\w*", r"кот|котик", r"cats?",
+        r"собак\w*", r"dogs?",
     )
 )
 
@@ -404,6 +413,11 @@ STATUS = whole_words(
         r"смотрю", r"провер\w*", r"тестиру\w*", r"разбира\w*", r"застрял\w*", "почти", r"нача(л|ла|ли)",
         r"попробу\w*", r"ждём|жду|ждем", r"уточн\w*", "потом", "позже", r"запуска\w*", r"запусти\w*", "ran",
         r"run(ning)?", "launched",
+        # Done-statuses of the dev workflow ("пофіксив", "смержил", "deployed"): work, but nothing specific.
+        r"(по|за)?фікс(ив|ила|или|нув|нула|нули)", r"(по|за)?фикс(ил|ила|или|нул|нула|нули)", r"задепло\w*",
+        r"(за|с)?мерж(ив|ила|или|ил)", r"зли(в|ла|ли)", r"вили(в|ла|ли)", r"викот(ив|ила|или)", r"выкат(ил|ила|или)",
+        r"полагод\w*", r"почини\w*", r"полагод(ив|ила|или)", r"виправи(в|ла|ли)", r"исправи(л|ла|ли)", "merged",
+        "deployed", "shipped", "pushed", "fixed", "rolled out",
     )
 )
 PROBLEM = whole_words(
@@ -413,6 +427,27 @@ PROBLEM = whole_words(
         "не так", "не то", "не той", "не та", r"злама\w*", r"не запуска\w*", r"завис(а\w*|л\w*)?", r"дивн\w*",
         r"странн\w*", "не работает", r"слома\w*", r"глюч\w*", r"глюк\w*", r"гальм\w*", r"тормоз\w*", r"трапил\w*",
         r"сталос[ья]", r"случил\w*",
+    )
+)
+#: Something stopped doing its job, said as a statement: «імпорт не проходить», «касса не печатает»,
+#: «черга стоїть», "the site won't load", "deploy is stuck".  Negated third-person and past verbs (uk/ru endings),
+#: so the subject can be anything; first-person negations of knowing or managing («не знаю», «не зрозумів»,
+#: «не встиг») are not reports.
+BROKEN = whole_words(
+    (
+        r"н[еі]\s+(?!(?:зна|розум|зрозум|поним|понял|помн|пам'ята|встиг|успе|увер|впевн|хоч|можу|могу|треба|надо|"
+        r"варт|стоит|буд|бул|был|так|то|той|та|те|тільки|только|дуже|очень|завжди|всегда|обов|обяз|потр|нуж)\w*)"
+        r"\w{2,}?(?:ться|ються|ється|ется|ются|ится|ятся|ує|ює|ють|ять|уть|ет|ит|ут|ют|ат|ят|ає|яє|ить|ать|ів|ла|"
+        r"ло|ли|лась|лося|лись|лися|лся|вся)",
+        r"н[еі]\s+(?:може|можуть|может|могут|вдається|вдалось|вдалося|получается|получилось|виходить|выходит)",
+        r"завис\w*", "впав", "впала", "впало", "впали", r"лягл[аои]", "ліг", "лег", r"злама\w*", r"слома\w*",
+        r"відвал\w*", r"отвал\w*", r"переста(в|ла|ло|ли|л)", r"зупини(в|ла|ло|лись|лася|лося)",
+        r"останови(л|ла|ло|лся|лась|лось)", r"злеті\w*", r"слете\w*", r"пропа(в|ла|ло|ли|л)", r"зник(ла|ло|ли)?",
+        r"исчез(ла|ло|ли)?", "мовчить", "молчит", "висить", "висит", "стоїть",
+        r"(won't|isn't|aren't|doesn't|didn't|can't|cannot|couldn't|wasn't|weren't|hasn't|haven't)\s+\w+",
+        "stopped", "stuck", "frozen", r"freez\w*", "hangs", "hanging", "blank", "missing", r"disappear\w*",
+        "backed up", "returns nothing", r"keeps \w+ing",
+        "not (loading|working|sending|showing|saving|opening|arriving|coming)",
     )
 )
 CONFUSION = whole_words(

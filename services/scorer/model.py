@@ -3,8 +3,9 @@
 Head ``not_noise`` estimates P(class > noise), head ``signal`` P(class = signal).  Their outputs map onto the
 content bands of `scoring.py` so that, at neutral context, the model's ordinal decision is the class:
 P(not noise) < ½ → content < 0.15 (noise, held there by the content ceiling); P(signal) > ½ → content > 0.75
-(signal); otherwise weak.  The weights live in a small JSON artefact produced by `training.py` with a fixed
-seed; inference is pure Python (a dict lookup per n-gram), so no ML library is needed at run time.
+(signal); otherwise weak, placed in the band by both probabilities (see `content_from`).  The weights live in a
+small JSON artefact produced by `training.py` with a fixed seed; inference is pure Python (a dict lookup per
+n-gram), so no ML library is needed at run time.
 """
 
 from __future__ import annotations
@@ -101,7 +102,12 @@ def content_from(p_not_noise: float, p_signal: float) -> float:
     if p_not_noise < 0.5:
         return NOISE_BAND * p_not_noise / 0.5 * 0.99  # stays strictly below the noise band
     if p_signal <= 0.5:
-        return NOISE_BAND + (SIGNAL_BAND - NOISE_BAND) * p_signal / 0.5
+        # Inside the weak band the position grows with P(signal) and, at low P(signal), with how sure the message
+        # is not noise: a confident weak message (P(not noise) ≈ 1, P(signal) ≈ 0) sits mid-band (0.45, score 0.48 at
+        # neutral context), not at the noise edge where the content ceiling would stop context from lifting it.
+        towards_signal = p_signal / 0.5
+        position = towards_signal + (1.0 - towards_signal) * 0.5 * (p_not_noise - 0.5) / 0.5
+        return NOISE_BAND + (SIGNAL_BAND - NOISE_BAND) * position
     return SIGNAL_BAND + (1.0 - SIGNAL_BAND) * (p_signal - 0.5) / 0.5 + 1e-6
 
 

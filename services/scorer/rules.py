@@ -44,6 +44,7 @@ class RuleEvidence(msgspec.Struct, frozen=True, kw_only=True):
     timing: bool = False
     question: bool = False
     problem: bool = False
+    broken: bool = False  # something stopped working, said as a statement («імпорт не проходить», "deploy is stuck")
     vague: bool = False
     hedge: bool = False  # "maybe", "щось", "кажется": the writer is not sure
     chatter: bool = False
@@ -69,10 +70,11 @@ class RuleEvidence(msgspec.Struct, frozen=True, kw_only=True):
             float(self.timing),
             float(self.question),
             float(self.problem),
+            float(self.broken),
             float(self.vague),
             float(self.hedge),
             # A plain statement that something is broken ("CRM завис", "staging is down"): an incident report.
-            float((self.problem or self.error) and not self.hedge and not self.question),
+            float((self.problem or self.error or self.broken) and not self.hedge and not self.question),
             float(self.chatter),
             float(self.gratitude),
             min(self.mentions, 3) / 3.0,
@@ -96,6 +98,7 @@ RULE_FEATURES: Final = (
     "timing",
     "question",
     "problem",
+    "broken",
     "vague",
     "hedge",
     "incident",
@@ -192,6 +195,7 @@ def rule_evidence(text: str) -> RuleEvidence:
     # A concrete question about a technical thing, or a problem described at length, is specific.
     spec += 1.0 if question and tech > 0 else 0.0
     problem = lx.PROBLEM.search(plain) is not None
+    broken = lx.BROKEN.search(plain) is not None
     spec += 1.0 if words >= 6 and problem else 0.0
 
     vague = _is_vague(plain)
@@ -228,6 +232,7 @@ def rule_evidence(text: str) -> RuleEvidence:
         timing=timing,
         question=question,
         problem=problem,
+        broken=broken,
         vague=vague,
         hedge=hedge,
         chatter=chatter,

@@ -109,3 +109,43 @@ def test_first_letter_grouping_keeps_top_level_alternatives_separate() -> None:
     assert pattern.search("переїжджаємо завтра")
     assert pattern.search("okkk")
     assert pattern.search("ппереходимо") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "імпорт не проходить",
+        "пошта не відправляється",
+        "платежі не проходять вже годину",
+        "клієнти не можуть оплатити",
+        "черга стоїть",
+        "Kafka лягла",
+        "касса не печатает чеки",
+        "отчёт не выгружается",
+        "the site won't load",
+        "deploy is stuck",
+        "the queue is backed up",
+        "search returns nothing",
+    ],
+)
+def test_broken_finds_statements_that_something_stopped_working(text: str) -> None:
+    assert lx.BROKEN.search(text) is not None
+
+
+@pytest.mark.parametrize(
+    "text", ["не знаю кому питати", "я не зрозумів задачу", "не встиг", "не уверен что это правильно", "тут не так"]
+)
+def test_broken_leaves_first_person_negations_of_knowing_or_managing(text: str) -> None:
+    assert lx.BROKEN.search(text) is None
+
+
+@pytest.mark.parametrize(
+    "text", ["хтось бачив мій зарядник?", "метро стоит, опоздаю", "has anyone seen my keys?", "в їдальні борщ"]
+)
+def test_everyday_office_life_is_chatter(text: str) -> None:
+    assert lx.CHATTER.search(text) is not None
+
+
+@pytest.mark.parametrize("text", ["пофіксив", "задеплоїв", "смержил", "выкатил", "merged", "deployed"])
+def test_dev_workflow_done_statuses_are_status(text: str) -> None:
+    assert lx.STATUS.search(text) is not None

@@ -13,7 +13,16 @@ from services.scorer.features import cosine, model_text, text_grams
 from services.scorer.model import DEFAULT_MODEL_PATH, configured_model, content_from, default_model, load_model
 from services.scorer.rules import rule_evidence
 from services.scorer.scoring import ScoringInput, score_message
-from services.scorer.training import REPO_DATA, fit, training_files, training_set
+from services.scorer.training import (
+    C_GRID,
+    C_REG,
+    REPO_DATA,
+    cross_validate,
+    fit,
+    select_c,
+    training_files,
+    training_set,
+)
 
 HELDOUT = REPO_DATA / "heldout" / "scoring_heldout.json"
 GRID = [i / 20 for i in range(21)]
@@ -123,3 +132,19 @@ def test_eval_cross_validates_the_content_model(tmp_path: Path, capsys: pytest.C
     assert cv["folds"] == 2 and len(cv["per_fold"]) == 2
     assert cv["messages"] == len(training_set())
     assert 0.8 < cv["macro_f1"] <= 1.0
+
+
+def test_a_confident_weak_message_sits_mid_band_where_context_can_move_it() -> None:
+    assert content_from(1.0, 0.0) == pytest.approx(0.45)  # the weak target content, score 0.48 at neutral context
+    assert content_from(0.5, 0.0) == pytest.approx(0.15) and content_from(0.7, 0.5) == pytest.approx(0.75)
+    text = "може проблема в конфігу воркера?"
+    base = score_message(ScoringInput(text=text))
+    helped = score_message(ScoringInput(text=text, author_signal_ratio=1.0, is_reply=True))
+    assert base.classification == "weak_signal" and helped.score > base.score
+
+
+def test_nested_cross_validation_chooses_c_inside_each_fold() -> None:
+    items = training_set()[::4]  # a quarter keeps the inner searches quick
+    folds = cross_validate(items, folds=2, c_reg=None, inner_folds=2)
+    assert len(folds) == 2 and all(f["c"] in C_GRID for f in folds)
+    assert select_c(items, grid=(0.01, C_REG), folds=2) == C_REG  # near-zero C underfits the two heads
