@@ -53,6 +53,7 @@ from services.gateway.projections.base import Projection
 from services.gateway.projections.runner import stream_position
 from services.gateway.projector import ProjectorStatus, project
 from services.gateway.rate_limit import RateLimiter, rate_limit_guard
+from services.gateway.read_cache import PositionCache
 from services.gateway.relay import RelaySubscriber
 from services.gateway.writes import EntityLocks
 from services.gateway.ws import ws_handler
@@ -161,6 +162,7 @@ def create_app(
             "rate_limiter": RateLimiter(settings.rate_limit_per_min, settings.rate_limit_burst),
             "locks": EntityLocks(),
             "projector": ProjectorStatus(),
+            "read_cache": PositionCache(),
         }
     )
     cors = (

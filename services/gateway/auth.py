@@ -84,8 +84,9 @@ def required_scope(connection: ASGIConnection[Any, Any, Any, Any], handler: Base
     return Scope[named] if named is not None else Scope.admin
 
 
-def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
-    """The app-wide guard (see the module docstring)."""
+async def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """The app-wide guard (see the module docstring). A coroutine on purpose: Litestar runs a plain-function
+    guard in a worker thread, two thread hops per request that cost more than the check (bench/api_load.py)."""
     needed = required_scope(connection, handler)
     if needed is None:
         return
@@ -101,6 +102,6 @@ def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRo
         raise PermissionDeniedException(f"this route needs a token with the {needed.name} scope (yours: {scope.name})")
 
 
-def requires_token(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+async def requires_token(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
     """Kept for routes that name a guard explicitly; `access_guard` already checks every route."""
-    access_guard(connection, handler)
+    await access_guard(connection, handler)

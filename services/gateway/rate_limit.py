@@ -48,7 +48,8 @@ class RateLimiter:
         return (1.0 - bucket.tokens) / self.rate if self.rate > 0 else math.inf
 
 
-def rate_limit_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+async def rate_limit_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """A coroutine, so Litestar runs it on the event loop rather than in a worker thread (see access_guard)."""
     if not handler.opt.get("rate_limited"):
         return
     limiter: RateLimiter = connection.app.state.rate_limiter

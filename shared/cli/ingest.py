@@ -60,10 +60,13 @@ class Progress:
 
 
 def _import(args: argparse.Namespace) -> int:
+    from shared.runtime.lifetimes import batch_priority
+
     settings = resolve_settings()
     if not settings.nats_url:
         print("no bus: set NATS_URL or start the system with `tracker up`", file=sys.stderr)
         return 2
+    batch_priority()  # an import is batch work: the API's readers keep the CPU first (bench/api_load.py)
     try:
         return asyncio.run(_run_import(args, settings))
     except FileNotFoundError as exc:

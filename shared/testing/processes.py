@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 
+from shared.runtime.lifetimes import batch_priority
 from shared.runtime.servers import free_port, start_nats
 
 
@@ -54,8 +55,11 @@ class Service:
     health: str
 
 
-async def spawn(name: str, argv: list[str], env: dict[str, str], port: int, health_path: str, log: Path) -> Service:
-    """`tracker <argv>` as a child process, returned once its health route answers 200."""
+async def spawn(
+    name: str, argv: list[str], env: dict[str, str], port: int, health_path: str, log: Path, *, batch: bool = False
+) -> Service:
+    """`tracker <argv>` as a child process, returned once its health route answers 200. `batch` runs it at the
+    lower CPU priority `tracker up` gives stages and projectors."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -64,6 +68,7 @@ async def spawn(name: str, argv: list[str], env: dict[str, str], port: int, heal
         env={**os.environ, **env},
         stdout=log.open("ab"),
         stderr=asyncio.subprocess.STDOUT,
+        preexec_fn=batch_priority if batch else None,
     )
     health = f"http://127.0.0.1:{port}{health_path}"
     async with httpx.AsyncClient(timeout=1) as client:

@@ -1,5 +1,6 @@
 """The split system as real processes for the latency, read-load and fan-out benches: embedded NATS and
-PostgreSQL (or TT_TEST_* URLs), a migrated database, a projector, API replicas and the stages asked for."""
+PostgreSQL (or TT_TEST_* URLs), a migrated database, a projector, API replicas and the stages asked for, the
+projector and stages at batch priority as `tracker up` runs them."""
 
 from __future__ import annotations
 
@@ -52,14 +53,26 @@ async def stack(*, api_replicas: int = 1, stages: Sequence[str] = ("scorer",)) -
             port = free_port()
             services.append(
                 await spawn(
-                    "projector", ["projector"], {**env, "STAGE_PORT": str(port)}, port, "/health", logs / "p.log"
+                    "projector",
+                    ["projector"],
+                    {**env, "STAGE_PORT": str(port)},
+                    port,
+                    "/health",
+                    logs / "p.log",
+                    batch=True,
                 )
             )
             for name in stages:
                 port = free_port()
                 services.append(
                     await spawn(
-                        name, ["stage", name], {**env, "STAGE_PORT": str(port)}, port, "/health", logs / f"{name}.log"
+                        name,
+                        ["stage", name],
+                        {**env, "STAGE_PORT": str(port)},
+                        port,
+                        "/health",
+                        logs / f"{name}.log",
+                        batch=True,
                     )
                 )
             api = []

@@ -26,6 +26,11 @@ _FROM = "FROM messages m LEFT JOIN profiles p ON p.id = m.author_id"
 USERNAME = re.compile(r"@?[A-Za-z][A-Za-z0-9_]{2,31}")  # Telegram usernames, with or without the @
 
 
+def page_sql(where: Where, limit: int) -> str:
+    """One page of the list, newest first (served by messages_sent_id_idx, or a filter's own index)."""
+    return f"SELECT {_COLUMNS} {_FROM}{where.sql} ORDER BY m.sent_at DESC, m.id DESC LIMIT {limit + 1}"
+
+
 def _message(row: Any) -> dict[str, Any]:
     item = dict(row)
     author = {"id": item.pop("author_id"), "name": item.pop("author_name"), "username": item.pop("author_username")}
@@ -90,11 +95,17 @@ class MessagesController(Controller):
             where.add("m.search @@ to_tsquery('simple', {})", filter_query(q))
         if cursor:
             where.add("(m.sent_at, m.id) < ({}, {})", *decode_cursor(cursor))
-        sql = f"SELECT {_COLUMNS} {_FROM}{where.sql} ORDER BY m.sent_at DESC, m.id DESC LIMIT {limit + 1}"
-        rows = await request.app.state.pool.fetch(sql, *where.args)
-        page = rows[:limit]
-        next_cursor = encode_cursor(page[-1]["sent_at"], page[-1]["id"]) if len(rows) > limit else None
-        return shaped({"items": [_message(r) for r in page], "next_cursor": next_cursor}, MessagePage)  # type: ignore[no-any-return]
+        sql = page_sql(where, limit)
+        state = request.app.state
+
+        async def read() -> MessagePage:
+            rows = await state.pool.fetch(sql, *where.args)
+            page = rows[:limit]
+            next_cursor = encode_cursor(page[-1]["sent_at"], page[-1]["id"]) if len(rows) > limit else None
+            return shaped({"items": [_message(r) for r in page], "next_cursor": next_cursor}, MessagePage)  # type: ignore[no-any-return]
+
+        # The query and its arguments decide the page; the committed position decides whether it can have changed.
+        return await state.read_cache.get((sql, *where.args), state.committed.applied_seq, read)  # type: ignore[no-any-return]
 
     @get("/{key:str}", operation_id="getMessage")
     async def detail(self, request: Request[Any, Any, Any], key: FromPath[str]) -> MessageDetail:

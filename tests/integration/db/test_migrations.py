@@ -235,3 +235,25 @@ def test_yoyo_gets_the_psycopg3_backend_and_keeps_the_socket_directory() -> None
     assert migrate.yoyo_url("postgres://u:p@h:5/d") == "postgresql+psycopg://u:p@h:5/d"
     with pytest.raises(ValueError, match="not a PostgreSQL URL"):
         migrate.yoyo_url("mysql://u@h/d")
+
+
+async def test_the_newest_first_message_page_is_an_index_range_scan_not_a_sort_of_every_row(
+    migrated: asyncpg.Connection,
+) -> None:
+    from services.gateway.api.messages import page_sql
+    from services.gateway.pagination import decode_cursor, encode_cursor
+    from services.gateway.where import Where
+
+    await migrated.execute(
+        """
+        INSERT INTO messages (key, chat_id, message_id, text, sent_at)
+        SELECT 'telegram:-5:' || i, '-5', i, 'повідомлення ' || i, now() - i * interval '1 minute'
+        FROM generate_series(1, 20000) AS i
+        """
+    )
+    await migrated.execute("ANALYZE messages")
+    first, cursor_page = Where(), Where()
+    cursor_page.add("(m.sent_at, m.id) < ({}, {})", *decode_cursor(encode_cursor(SENT_AT, 10_000)))
+    for where in (first, cursor_page):  # the dashboard's feed and every page after it (bench/api_load.py)
+        plan = "\n".join(r[0] for r in await migrated.fetch("EXPLAIN " + page_sql(where, 50), *where.args))
+        assert "messages_sent_id_idx" in plan and "Sort" not in plan, plan
