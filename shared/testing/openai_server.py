@@ -6,21 +6,22 @@ and point the `openai` SDK at `<base>/v1`. Each request is recorded so tests can
 
 from __future__ import annotations
 
+import inspect
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from litestar import Litestar, Request, Response, get, post
 
 # What the server answers to one chat-completions request: the assistant's content, or (status, message)
-# for an error response in OpenAI's error shape.
+# for an error response in OpenAI's error shape. A reply may be a coroutine (a test holds a call open).
 Reply = str | tuple[int, str]
 
 
 @dataclass
 class OpenAICompatible:
-    reply: Callable[[dict[str, Any]], Reply]
+    reply: Callable[[dict[str, Any]], Reply | Awaitable[Reply]]
     model: str = "test-model"
     requests: list[dict[str, Any]] = field(default_factory=list)
 
@@ -32,6 +33,8 @@ class OpenAICompatible:
             body = await request.json()
             server.requests.append({"authorization": request.headers.get("authorization"), "body": body})
             answer = server.reply(body)
+            if inspect.isawaitable(answer):
+                answer = await answer
             if isinstance(answer, tuple):
                 status, message = answer
                 return Response(

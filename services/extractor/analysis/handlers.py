@@ -1,21 +1,29 @@
-"""Analysis subscribers of the extractor stage: cmd.analysis.start runs a run, cmd.analysis.cancel stops one."""
+"""Analysis subscribers of the extractor stage: cmd.analysis.start runs a run, cmd.analysis.cancel stops one.
+
+Both go through the extractor's NATS KV buckets (services/extractor/locks.py), as extraction runs do: a start
+is claimed once across replicas, and a cancel is a KV mark that the replica executing the run reads before each
+batch, so a cancel delivered to any replica stops the run wherever it runs.
+"""
 
 from __future__ import annotations
 
-from services.extractor.analysis.running import RunControl, execute
+from services.extractor.analysis.running import execute
+from services.extractor.locks import Locks
 from shared.bus.service import Stage
 from shared.contracts import Envelope
 from shared.db.pool import create_pool
 
 POOL = "analysis_pool"
+LOCKS = "analysis_locks"
+RUNNING = "analysis_running"  # run ids this replica is executing (for logs and tests; the claim is in KV)
 
 
 def register(stage: Stage) -> None:
-    control = RunControl()
-
     @stage.on_start
-    async def open_pool(stage: Stage) -> None:
+    async def open_resources(stage: Stage) -> None:
         stage.state[POOL] = await create_pool(stage.settings.database_url, min_size=1, max_size=4)
+        stage.state[LOCKS] = await Locks.open(stage.broker.connection.jetstream(), stage.prefix)
+        stage.state[RUNNING] = set()
 
     @stage.on_stop
     async def close_pool(stage: Stage) -> None:
@@ -25,16 +33,26 @@ def register(stage: Stage) -> None:
     @stage.handles("cmd.analysis.start", max_workers=2)
     async def on_start(envelope: Envelope, stage: Stage) -> None:
         """Run an analysis run: prefilter, batch, propose, publish proposals and progress."""
-        await execute(
-            envelope.data,
-            envelope,
-            pool=stage.state[POOL],
-            publisher=stage.publisher,
-            settings=stage.settings,
-            control=control,
-        )
+        run_id = envelope.data.run_id
+        stage.state[RUNNING].add(run_id)
+        try:
+            await execute(
+                envelope.data,
+                envelope,
+                pool=stage.state[POOL],
+                publisher=stage.publisher,
+                settings=stage.settings,
+                locks=stage.state[LOCKS],
+            )
+        finally:
+            stage.state[RUNNING].discard(run_id)
 
     @stage.handles("cmd.analysis.cancel")
     async def on_cancel(envelope: Envelope, stage: Stage) -> None:
-        """Stop a run at its next batch (the run ends as cancelled)."""
-        control.cancelled.add(envelope.data.run_id)
+        """Stop a run at its next batch, on whichever replica runs it (the run ends as cancelled)."""
+        await request_cancel(stage, envelope.data.run_id)
+
+
+async def request_cancel(stage: Stage, run_id: str) -> None:
+    """Mark the run cancelled in KV (what cmd.analysis.cancel does on the replica that receives it)."""
+    await stage.state[LOCKS].request_cancel(run_id)

@@ -3,14 +3,15 @@
 Events in order: analysis.run_started; per batch its proposals.created, then analysis.run_progress; finally
 analysis.run_completed (or run_cancelled / run_failed). A batch whose proposer fails (provider error, malformed
 answer) publishes nothing of its own: the progress event carries `batch_error` and the run goes on with the next
-batch. The run fails only when every batch failed. Ids are derived from the run, batch and position, so a
-redelivered start command republishes the same proposals, which the stream and the projector drop as repeats.
+batch. The run fails only when every batch failed. A start is claimed once across replicas in NATS KV (a
+redelivered command is skipped), and a cancel is a KV mark read before each batch, so it stops the run on
+whichever replica executes it. Ids are derived from the run, batch and position, so should a run ever be
+published twice, the stream and the projector drop the repeats.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 from typing import Protocol
 
 import asyncpg
@@ -20,6 +21,7 @@ from services.extractor.analysis.drafts import BatchProposals, ProjectContext, P
 from services.extractor.analysis.llm import ProposerError
 from services.extractor.analysis.prefilter import prefilter
 from services.extractor.conversations import batches, conversations
+from services.extractor.locks import Locks
 from services.extractor.model import SourceMessage
 from shared.bus.publisher import Publisher
 from shared.contracts import Envelope
@@ -48,14 +50,6 @@ class Proposer(Protocol):
     ) -> BatchProposals: ...
 
 
-@dataclass
-class RunControl:
-    """Runs this process is executing, and the ones asked to stop (checked between batches)."""
-
-    running: set[str] = field(default_factory=set)
-    cancelled: set[str] = field(default_factory=set)
-
-
 def proposal_id(run_id: str, batch: int, position: int) -> str:
     return str(uuid.uuid5(_IDS, f"{run_id}:{batch}:{position}"))
 
@@ -67,17 +61,14 @@ async def execute(
     pool: asyncpg.Pool,
     publisher: Publisher,
     settings: Settings,
-    control: RunControl,
+    locks: Locks,
 ) -> None:
+    """Run `command` once across replicas: a run that ended, or that a replica claimed, is not run again."""
     run_id = command.run_id
-    if await reading.run_status(pool, run_id) in FINISHED or run_id in control.running:
-        return  # a redelivered command for a run that ended, or that this process is still executing
-    control.running.add(run_id)
-    try:
-        await _execute(command, cause, pool=pool, publisher=publisher, settings=settings, control=control)
-    finally:
-        control.running.discard(run_id)
-        control.cancelled.discard(run_id)
+    if await reading.run_status(pool, run_id) in FINISHED or not await locks.claim_run(run_id):
+        log.info("analysis_run_skipped", run_id=run_id)
+        return
+    await _execute(command, cause, pool=pool, publisher=publisher, settings=settings, locks=locks)
 
 
 async def _execute(
@@ -87,7 +78,7 @@ async def _execute(
     pool: asyncpg.Pool,
     publisher: Publisher,
     settings: Settings,
-    control: RunControl,
+    locks: Locks,
 ) -> None:
     run_id = command.run_id
     context = await reading.project(pool, command.project_id)
@@ -119,7 +110,7 @@ async def _execute(
     proposals = failed = tokens = 0
     try:
         for index, batch in enumerate(planned):
-            if run_id in control.cancelled:
+            if await locks.cancel_requested(run_id):
                 await publisher.emit(
                     AnalysisRunCancelled(run_id=run_id, reason=f"cancelled after {index} of {len(planned)} batches"),
                     caused_by=started,

