@@ -30,7 +30,7 @@ from services.scorer.scoring import (
     score_message,
 )
 
-__all__ = ["LABELS", "LabelledMessage", "MessageResult", "Report", "evaluate", "load_labelled", "main"]
+__all__ = ["LABELS", "LabelledMessage", "MessageResult", "Report", "agreement", "evaluate", "load_labelled", "main"]
 
 LABELS: Final = ("signal", "weak_signal", "noise")
 _LABEL_ALIASES: Final = {
@@ -112,6 +112,18 @@ def _f1(confusion: dict[str, dict[str, int]], label: str) -> float:
         return 0.0
     precision, recall = tp / predicted, tp / actual
     return 0.0 if tp == 0 else 2 * precision * recall / (precision + recall)
+
+
+def agreement(pairs: Iterable[tuple[str, str]]) -> tuple[float, float]:
+    """(accuracy, macro-F1) of (true, predicted) class pairs, macro over the classes present in either."""
+    confusion = {t: dict.fromkeys(LABELS, 0) for t in LABELS}
+    for true, predicted in pairs:
+        confusion[true][predicted] += 1
+    total = sum(sum(row.values()) for row in confusion.values())
+    present = [t for t in LABELS if sum(confusion[t].values()) or sum(confusion[x][t] for x in LABELS)]
+    if not total:
+        return 0.0, 0.0
+    return sum(confusion[t][t] for t in LABELS) / total, sum(_f1(confusion, t) for t in present) / len(present)
 
 
 def override_examples(items: Iterable[LabelledMessage]) -> tuple[OverrideExample, ...]:

@@ -312,7 +312,8 @@ DECISION = whole_words(
     (
         r"decid\w*", r"decision\w*", "agreed (to|on|that)", "we'?ll go with", "going with", "chose", "chosen",
         r"approv\w*", r"вирішил\w*", r"вирішено", r"рішенн\w*", r"ухвал\w*", "обрали", "вибрали", r"решил\w*",
-        r"решени\w*", r"домовил\w* (що|про)", r"договорил\w* (что|о)", r"переходимо|переходим|переїжджаємо",
+        r"решени\w*", r"домовил\w*", r"договорил\w*", r"погоди(в|ла|ли)", r"узгоди(в|ла|ли)",
+        r"согласова(л|ла|ли)", r"переходимо|переходим|переїжджаємо",
         r"migrat\w* to", "switch(ing)? to", "moving to", r"propos\w*", r"пропону\w*", r"предлага\w*", r"suggest\w*",
         r"recommend\w*", r"рекоменду\w*", "plan is", r"план\w*", r"consider\w*", r"розгля\w*", r"рассм\w*",
     )

@@ -21,7 +21,17 @@ from services.scorer.features import text_grams, text_words, word_grams
 from services.scorer.model import DEFAULT_MODEL_PATH, ContentModel, Head
 from services.scorer.rules import RULE_FEATURES, rule_evidence
 
-__all__ = ["C_GRID", "REPO_DATA", "cross_validate", "fit", "main", "select_c", "training_files", "training_set"]
+__all__ = [
+    "C_GRID",
+    "REPO_DATA",
+    "cross_validate",
+    "fit",
+    "main",
+    "out_of_fold",
+    "select_c",
+    "training_files",
+    "training_set",
+]
 
 REPO_DATA: Final = Path(__file__).resolve().parents[2] / "data"
 SEED: Final = 13
@@ -124,6 +134,22 @@ def cross_validate(
         report = evaluate([items[i] for i in test_idx], model=model, chat_context=False)
         results.append({"accuracy": report.accuracy, "macro_f1": report.macro_f1, "size": len(test_idx), "c": c_fold})
     return results
+
+
+def out_of_fold(items: Sequence[LabelledMessage], folds: int = 5, seed: int = SEED, c_reg: float = C_REG) -> list[str]:
+    """Each item's class predicted by the model trained on the other folds (the same splits as `cross_validate`)."""
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    labels = [m.label for m in items]
+    groups = [m.text.strip().lower() for m in items]
+    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+    predicted = [""] * len(items)
+    for train_idx, test_idx in splitter.split(list(range(len(items))), labels, groups):
+        model = fit([items[i] for i in train_idx], c_reg=c_reg, seed=seed)
+        report = evaluate([items[i] for i in test_idx], model=model, chat_context=False)
+        for i, result in zip(test_idx, report.per_message, strict=True):
+            predicted[i] = result.predicted
+    return predicted
 
 
 def select_c(

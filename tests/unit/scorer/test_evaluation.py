@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from services.scorer.evaluation import LabelledMessage, evaluate, load_labelled, main
+from services.scorer.evaluation import LabelledMessage, agreement, evaluate, load_labelled, main
 from shared.testing.labelled import LABELLED_DIR, scenario_files
 
 DATA = LABELLED_DIR
@@ -121,3 +121,11 @@ def test_ukrainian_noise_collection_is_almost_all_noise() -> None:
     report = evaluate(load_labelled(DATA / "uk_noise.json"))
     assert report.confusion["noise"]["signal"] == 0
     assert report.accuracy >= 0.95
+
+
+def test_agreement_gives_class_match_and_macro_f1_over_the_classes_present() -> None:
+    assert agreement([("signal", "signal"), ("noise", "noise")]) == (1.0, 1.0)
+    accuracy, f1 = agreement([("signal", "signal"), ("signal", "weak_signal"), ("noise", "noise")])
+    assert accuracy == pytest.approx(2 / 3)
+    assert f1 == pytest.approx((2 / 3 + 0.0 + 1.0) / 3)  # signal 2/3, weak 0 (predicted once, never right), noise 1
+    assert agreement([]) == (0.0, 0.0)
