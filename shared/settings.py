@@ -29,6 +29,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     api_replicas: int = 2  # `tracker up`: API processes sharing api_port (SO_REUSEPORT)
+    unhealthy_restart_s: float = 60.0  # `tracker up` restarts a child whose /health stays unhealthy this long
     api_tokens: tuple[str, ...] = ()  # each `token` (admin) or `token:read|review|admin`
     cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the API; none: same origin only
     rate_limit_per_min: int = 120  # per caller and route, on the expensive routes (score, search, estimate)
@@ -102,6 +103,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             api_host=_env("API_HOST", "127.0.0.1"),
             api_port=int(_env("API_PORT", "8000")),
             api_replicas=max(1, int(_env("TT_API_REPLICAS", "2"))),
+            unhealthy_restart_s=float(_env("TT_UNHEALTHY_RESTART_S", "60")),
             api_tokens=tokens,
             cors_origins=tuple(o.strip() for o in _env("TT_CORS_ORIGINS", "").split(",") if o.strip()),
             rate_limit_per_min=int(_env("TT_RATE_LIMIT_PER_MIN", "120")),

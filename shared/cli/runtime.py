@@ -103,34 +103,48 @@ def _clean_leftovers(state: dict[str, object]) -> list[str]:
 
 
 def _up(args: argparse.Namespace) -> int:
+    from shared.runtime.claim import AlreadyRunning, claim
+
     settings = Settings.from_env()
-    state = read_state(settings.data_dir)
-    if state and pid_alive(state["pid"]):
-        print(f"already running (pid {state['pid']}); `tracker status` or `tracker down`", file=sys.stderr)
+    try:  # before anything is started or cleaned up: a second run must leave the first untouched
+        held = claim(settings.data_dir, settings.api_host, settings.api_port)
+    except AlreadyRunning as exc:
+        print(f"not starting: {exc}", file=sys.stderr)
         return 1
-    if state and (stopped := _clean_leftovers(state)):
-        print(f"stopped leftovers of a previous run: {', '.join(stopped)}", file=sys.stderr)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    os.chmod(settings.data_dir, 0o755)  # pgserver runs PostgreSQL as its own system user when we are root
-    if args.detach:
-        log = private_file(settings.data_dir / "tracker.log")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "shared.cli.main", "up", *(["--demo"] if args.demo else [])],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        print(f"started in the background (pid {proc.pid}); log: {settings.data_dir / 'tracker.log'}")
-        return _wait_healthy(settings.data_dir, timeout=180)
-    from shared.runtime.supervisor import Supervisor
+    try:
+        state = read_state(settings.data_dir)
+        if state and pid_alive(state["pid"]):
+            print(f"already running (pid {state['pid']}); `tracker status` or `tracker down`", file=sys.stderr)
+            return 1
+        if state and (stopped := _clean_leftovers(state)):
+            print(f"stopped leftovers of a previous run: {', '.join(stopped)}", file=sys.stderr)
+        os.chmod(settings.data_dir, 0o755)  # pgserver runs PostgreSQL as its own system user when we are root
+        if args.detach:
+            held.release()  # the background supervisor claims both for itself
+            log = private_file(settings.data_dir / "tracker.log")
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "shared.cli.main", "up", *(["--demo"] if args.demo else [])],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+            print(f"started in the background (pid {proc.pid}); log: {settings.data_dir / 'tracker.log'}")
+            return _wait_healthy(settings.data_dir, timeout=180, proc=proc)
+        from shared.runtime.supervisor import Supervisor
 
-    return asyncio.run(Supervisor(settings, settings.data_dir.resolve(), demo=args.demo).run())
+        return asyncio.run(Supervisor(settings, settings.data_dir.resolve(), demo=args.demo).run())
+    finally:
+        held.release()
 
 
-def _wait_healthy(data_dir: Path, timeout: float) -> int:
+def _wait_healthy(data_dir: Path, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> int:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:  # the background run gave up (e.g. it was refused)
+            tail = (data_dir / "tracker.log").read_text(errors="replace").splitlines()[-5:]
+            print("\n".join(["the background run exited:", *tail]), file=sys.stderr)
+            return proc.returncode or 1
         state = read_state(data_dir)
         if state and state["services"] and all(_healthy(s["health"]) for s in state["services"].values()):
             return _status(argparse.Namespace())

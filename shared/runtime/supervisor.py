@@ -1,8 +1,11 @@
 """`tracker up`: embedded infrastructure plus the five services as supervised child processes.
 
-Children are restarted when they crash (with backoff), the embedded nats-server and PostgreSQL too; their
-output is merged into one log, each line prefixed with the service name. SIGTERM/SIGINT stops the services
-first (they drain), then NATS and PostgreSQL if this run started them. The data directory is kept.
+Children are restarted when they crash (with backoff), the embedded nats-server and PostgreSQL too, and so is
+a child that is alive but whose /health stays unhealthy or unanswered past `TT_UNHEALTHY_RESTART_S` (a stage that
+stopped consuming, a hung process): it is killed and restarted with the same backoff. Batch work (stages,
+projectors, the demo import) runs at a lower CPU priority than the API replicas. Their output is merged into
+one log, each line prefixed with the service name. SIGTERM/SIGINT stops the services first (they drain), then
+NATS and PostgreSQL if this run started them. The data directory is kept.
 Services and NATS die with the supervisor (PR_SET_PDEATHSIG); what they are, and PostgreSQL's directory,
 are recorded in the runtime state from the start, so `tracker down` can stop leftovers of a killed run.
 """
@@ -24,7 +27,7 @@ from typing import TextIO
 import httpx
 
 from shared.db import migrate
-from shared.runtime.lifetimes import die_with, postgres_pid, restart_delay
+from shared.runtime.lifetimes import child_setup, die_with, postgres_pid, restart_delay
 from shared.runtime.servers import free_port, start_nats, start_postgres, stop_postgres
 from shared.runtime.state import TOKEN_FILE, api_token, clear_state, write_state
 from shared.settings import Settings
@@ -33,6 +36,10 @@ DEMO_EXPORT = Path(__file__).resolve().parents[2] / "data" / "demo" / "telegram_
 STAGE_PORTS = {"ingest": 8101, "scorer": 8102, "embedder": 8103, "extractor": 8104}
 PROJECTOR_PORTS = {"projector-1": 8105, "projector-2": 8106}  # one active, one standby
 STOP_TIMEOUT_S = 25.0
+HEALTH_EVERY_S = 2.0
+HEALTH_TIMEOUT_S = 5.0  # an answer slower than this counts as none (a loaded machine answers well within it)
+START_GRACE_S = 120.0  # a child not yet healthy once is starting (migrations, models) for at most this long
+KILL_GRACE_S = 10.0  # an unhealthy child gets this long to stop on SIGTERM before SIGKILL
 
 
 def port_or_free(preferred: int) -> int:
@@ -53,6 +60,8 @@ class Child:
     argv: list[str]
     env: dict[str, str]
     health_url: str
+    batch: bool = False  # runs at batch priority (lifetimes.BATCH_NICENESS)
+    health_watched: bool = False  # restarted when /health stays unhealthy (needs a health port of its own)
     process: asyncio.subprocess.Process | None = None
     restarts: int = 0
     started_at: float = 0.0
@@ -165,15 +174,18 @@ class Supervisor:
                     [sys.executable, "-m", "shared.cli.main", *commands[name]],
                     {**base_env, "STAGE_PORT": str(port)},
                     f"{url}/health",
+                    batch=True,
+                    health_watched=True,
                 )
             )
-        api_port = port_or_free(self.settings.api_port)
+        api_port = self.settings.api_port  # claimed by `tracker up` (shared/runtime/claim.py): never moved
         api_env = {
             **base_env,
             "API_PORT": str(api_port),
             "TT_STAGE_URLS": ",".join(f"{k}={v}" for k, v in stage_urls.items()),
         }
-        # Stateless API replicas share one port (SO_REUSEPORT); the projectors write the read models.
+        # Stateless API replicas share one port (SO_REUSEPORT); the projectors write the read models. A probe of
+        # the shared port reaches any one replica, so the replicas are restarted when they exit, not on health.
         replicas = self.settings.api_replicas
         for i in range(replicas, 0, -1):
             self.children.insert(
@@ -194,7 +206,7 @@ class Supervisor:
             stderr=asyncio.subprocess.STDOUT,
             umask=0o077,  # what services write in the data directory (avatars, …) is the owner's only
             start_new_session=True,  # a Ctrl-C in the terminal reaches only the supervisor, which stops them in order
-            preexec_fn=die_with(os.getpid()),  # and a killed supervisor takes them with it
+            preexec_fn=child_setup(os.getpid(), batch=child.batch),  # a killed supervisor takes them with it
         )
         child.started_at = time.monotonic()
         child.pump = asyncio.create_task(self._pump(child))
@@ -206,11 +218,21 @@ class Supervisor:
         async for raw in child.process.stdout:
             self.say(child.name, raw.decode(errors="replace").rstrip())
 
-    async def _watch(self, child: Child) -> None:
+    async def watch(self, child: Child) -> None:
+        """Keep `child` running until the supervisor stops: restart it with backoff when it exits, or when it
+        stays unhealthy past the deadline (then it is killed first)."""
         while not self._stopping.is_set():
             await self._spawn(child)
             assert child.process
-            code = await child.process.wait()
+            exited = asyncio.ensure_future(child.process.wait())
+            sick = asyncio.ensure_future(self._until_unhealthy(child)) if child.health_watched else None
+            await asyncio.wait([f for f in (exited, sick) if f is not None], return_when=asyncio.FIRST_COMPLETED)
+            if sick is not None and sick.done() and not exited.done():
+                self.say(child.name, f"{sick.result()}; killing it")
+                await self._kill(child)
+            if sick is not None:
+                sick.cancel()
+            code = await exited
             if child.pump:
                 await child.pump
             if self._stopping.is_set():
@@ -221,7 +243,50 @@ class Supervisor:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), timeout=delay)
 
-    async def _stop_children(self) -> None:
+    async def _until_unhealthy(self, child: Child) -> str:
+        """Returns (with the reason) once the child's /health has failed continuously for the deadline; a child
+        that has not been healthy yet is given START_GRACE_S to start first."""
+        deadline = self.settings.unhealthy_restart_s
+        started = time.monotonic()
+        healthy_once = False
+        failing_since: float | None = None
+        async with httpx.AsyncClient(timeout=HEALTH_TIMEOUT_S) as client:
+            while True:
+                await asyncio.sleep(HEALTH_EVERY_S)
+                try:
+                    answer = await client.get(child.health_url)
+                    problem = None if answer.status_code == 200 else f"/health answered {answer.status_code}"
+                    if problem and answer.headers.get("content-type", "").startswith("application/json"):
+                        with contextlib.suppress(ValueError, AttributeError):
+                            problem += f" ({answer.json().get('problem') or answer.json().get('status')})"
+                except httpx.HTTPError as exc:
+                    problem = f"/health did not answer ({type(exc).__name__})"
+                now = time.monotonic()
+                if problem is None:
+                    healthy_once, failing_since = True, None
+                    continue
+                if not healthy_once and now - started < max(START_GRACE_S, deadline):
+                    continue
+                failing_since = failing_since if failing_since is not None else now
+                if now - failing_since >= deadline:
+                    return f"unhealthy for {now - failing_since:.0f} s: {problem}"
+
+    async def _kill(self, child: Child) -> None:
+        """SIGTERM (a stuck child may still drain), then SIGKILL (a hung or stopped one will not)."""
+        assert child.process
+        with contextlib.suppress(ProcessLookupError):
+            child.process.terminate()
+        try:
+            await asyncio.wait_for(asyncio.shield(child.process.wait()), timeout=KILL_GRACE_S)
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                child.process.kill()
+
+    def stop(self) -> None:
+        """Ask the run to stop (what SIGTERM and SIGINT do)."""
+        self._stopping.set()
+
+    async def stop_children(self) -> None:
         for child in self.children:
             if child.process and child.process.returncode is None:
                 child.process.terminate()
@@ -250,7 +315,11 @@ class Supervisor:
                     break
                 await asyncio.sleep(1)
         child = Child(
-            "demo", [sys.executable, "-m", "shared.cli.main", "import", str(DEMO_EXPORT)], self.children[0].env, ""
+            "demo",
+            [sys.executable, "-m", "shared.cli.main", "import", str(DEMO_EXPORT)],
+            self.children[0].env,
+            "",
+            batch=True,
         )
         await self._spawn(child)
         assert child.process
@@ -325,21 +394,21 @@ class Supervisor:
         self._write_state()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, self._stopping.set)
+            loop.add_signal_handler(sig, self.stop)
         gateway = self.children[0].health_url.removesuffix("/api/health")
         self.say("tracker", f"API {gateway}  docs {gateway}/api/docs  WebSocket {gateway.replace('http', 'ws')}/ws")
         # The token itself never goes to the log (this output is tracker.log in --detach mode).
         token_file = self.data_dir / TOKEN_FILE
         self.say("tracker", f"API token (Authorization: Bearer …): in {token_file} (owner-only), `tracker token`")
         self.say("tracker", f"dashboard (once built, see README): {gateway}/dashboard/ (paste the token once)")
-        watchers = [asyncio.create_task(self._watch(c)) for c in self.children]
+        watchers = [asyncio.create_task(self.watch(c)) for c in self.children]
         watchers.append(asyncio.create_task(self._watch_infrastructure()))
         if self.demo:
             watchers.append(asyncio.create_task(self._import_demo()))
         try:
             await self._stopping.wait()
             self.say("tracker", "stopping services…")
-            await self._stop_children()
+            await self.stop_children()
             await asyncio.gather(*watchers, return_exceptions=True)
         finally:
             self.stop_infrastructure()
