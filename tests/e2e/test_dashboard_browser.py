@@ -73,7 +73,8 @@ def test_the_dashboard_works_in_a_real_browser_against_tracker_up_demo() -> None
     data_dir = scratch / "tracker"
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "NATS_URL", "TT_API_TOKENS")}
-    env.update(TT_DATA_DIR=str(data_dir), API_PORT=str(port))
+    # A secret key lets the settings suite store a provider's API key (encrypted at rest) through the UI.
+    env.update(TT_DATA_DIR=str(data_dir), API_PORT=str(port), TT_SECRET_KEY="dashboard-e2e-secret-passphrase")
     tracker = [sys.executable, "-m", "shared.cli.main"]
     shutil.rmtree(ARTIFACTS, ignore_errors=True)
     ARTIFACTS.mkdir(parents=True)

@@ -13,6 +13,8 @@ import msgspec
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from services.gateway.api.admin_responses import Agent, AgentStats
+from services.gateway.api.knowledge_responses import shaped
 from services.gateway.auth import requires_token
 from services.gateway.errors import bad_field, conflict, not_found
 from services.gateway.writes import emit_applied
@@ -84,29 +86,29 @@ class AgentsController(Controller):
     @get("/", operation_id="listAgents")
     async def list_agents(
         self, request: Request[Any, Any, Any], role: FromQuery[AgentRole | None] = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[Agent]:
         rows = await request.app.state.pool.fetch(
             f"SELECT {_COLUMNS} FROM agents WHERE ($1::text IS NULL OR role = $1) ORDER BY is_system DESC, name", role
         )
-        return [_out(r) for r in rows]
+        return shaped([_out(r) for r in rows], list[Agent])
 
     @post("/", operation_id="createAgent", status_code=201)
-    async def create(self, request: Request[Any, Any, Any], data: JSONBody[AgentCreate]) -> dict[str, Any]:
+    async def create(self, request: Request[Any, Any, Any], data: JSONBody[AgentCreate]) -> Agent:
         provider_id = str(data.provider_id) if data.provider_id else None
         await _check(request, data.name, provider_id, None)
         agent_id = uuid7()
         fields = msgspec.structs.asdict(data) | {"provider_id": provider_id}
         await emit_applied(request.app.state, AgentChanged(agent_id=agent_id, **fields), event_type="agents.created")
-        return await _row(request, agent_id)
+        return shaped(await _row(request, agent_id), Agent)
 
     @get("/{agent_id:uuid}", operation_id="getAgent")
-    async def detail(self, request: Request[Any, Any, Any], agent_id: FromPath[UUID]) -> dict[str, Any]:
-        return await _row(request, agent_id)
+    async def detail(self, request: Request[Any, Any, Any], agent_id: FromPath[UUID]) -> Agent:
+        return shaped(await _row(request, agent_id), Agent)
 
     @patch("/{agent_id:uuid}", operation_id="updateAgent")
     async def update(
         self, request: Request[Any, Any, Any], agent_id: FromPath[UUID], data: JSONBody[AgentPatch]
-    ) -> dict[str, Any]:
+    ) -> Agent:
         current = await _row(request, agent_id)
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
         if "provider_id" in changes and changes["provider_id"] is not None:
@@ -118,7 +120,7 @@ class AgentsController(Controller):
         await emit_applied(
             request.app.state, AgentChanged(agent_id=current["id"], **state), event_type="agents.updated"
         )
-        return await _row(request, current["id"])
+        return shaped(await _row(request, current["id"]), Agent)
 
     @delete("/{agent_id:uuid}", operation_id="deleteAgent", status_code=204)
     async def remove(self, request: Request[Any, Any, Any], agent_id: FromPath[UUID]) -> None:
@@ -128,7 +130,7 @@ class AgentsController(Controller):
         await emit_applied(request.app.state, AgentDeleted(agent_id=current["id"]))
 
     @get("/{agent_id:uuid}/stats", operation_id="getAgentStats")
-    async def stats(self, request: Request[Any, Any, Any], agent_id: FromPath[UUID]) -> dict[str, Any]:
+    async def stats(self, request: Request[Any, Any, Any], agent_id: FromPath[UUID]) -> AgentStats:
         """Over the agent's extraction and analysis runs: success rate (completed among finished runs),
         runs and items produced (atoms + topics, or proposals) in the last 24 h and overall, mean duration."""
         current = await _row(request, agent_id)
@@ -155,7 +157,7 @@ class AgentsController(Controller):
             current["id"],
         )
         finished = row["completed"] + row["failed"]
-        return {
+        body = {
             "agent_id": current["id"],
             "role": current["role"],
             "runs_total": row["runs_total"],
@@ -167,3 +169,4 @@ class AgentsController(Controller):
             "items_produced_total": int(row["items_total"]),
             "items_produced_24h": int(row["items_24h"]),
         }
+        return shaped(body, AgentStats)

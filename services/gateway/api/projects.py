@@ -9,6 +9,8 @@ import msgspec
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import FromPath, JSONBody
 
+from services.gateway.api.admin_responses import Project
+from services.gateway.api.knowledge_responses import shaped
 from services.gateway.auth import requires_token
 from services.gateway.errors import conflict, not_found
 from services.gateway.writes import emit_applied
@@ -90,32 +92,32 @@ class ProjectsController(Controller):
     guards = [requires_token]
 
     @get("/", operation_id="listProjects")
-    async def list_projects(self, request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
+    async def list_projects(self, request: Request[Any, Any, Any]) -> list[Project]:
         rows = await request.app.state.pool.fetch(f"SELECT {_COLUMNS} FROM projects ORDER BY name")
-        return [{**dict(r), "id": str(r["id"])} for r in rows]
+        return shaped([dict(r) for r in rows], list[Project])
 
     @post("/", operation_id="createProject", status_code=201)
-    async def create(self, request: Request[Any, Any, Any], data: JSONBody[ProjectCreate]) -> dict[str, Any]:
+    async def create(self, request: Request[Any, Any, Any], data: JSONBody[ProjectCreate]) -> Project:
         await _name_taken(request, data.name)
         project_id = uuid7()
         event = _event(project_id, msgspec.structs.asdict(data))
         await emit_applied(request.app.state, event, event_type="projects.created")
-        return await _row(request, project_id)
+        return shaped(await _row(request, project_id), Project)
 
     @get("/{project_id:uuid}", operation_id="getProject")
-    async def detail(self, request: Request[Any, Any, Any], project_id: FromPath[UUID]) -> dict[str, Any]:
-        return await _row(request, project_id)
+    async def detail(self, request: Request[Any, Any, Any], project_id: FromPath[UUID]) -> Project:
+        return shaped(await _row(request, project_id), Project)
 
     @patch("/{project_id:uuid}", operation_id="updateProject")
     async def update(
         self, request: Request[Any, Any, Any], project_id: FromPath[UUID], data: JSONBody[ProjectPatch]
-    ) -> dict[str, Any]:
+    ) -> Project:
         current = await _row(request, project_id)
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
         state = {k: current[k] for k in ProjectChanged.__struct_fields__ if k in current} | changes
         await _name_taken(request, state["name"], current["id"])
         await emit_applied(request.app.state, _event(current["id"], state), event_type="projects.updated")
-        return await _row(request, current["id"])
+        return shaped(await _row(request, current["id"]), Project)
 
     @delete("/{project_id:uuid}", operation_id="deleteProject", status_code=204)
     async def remove(self, request: Request[Any, Any, Any], project_id: FromPath[UUID]) -> None:

@@ -12,6 +12,8 @@ import msgspec
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import FromPath, JSONBody
 
+from services.gateway.api.admin_responses import Provider, ProviderModels
+from services.gateway.api.knowledge_responses import shaped
 from services.gateway.auth import requires_token
 from services.gateway.errors import bad_field, conflict, not_found
 from services.gateway.providers import models as provider_models
@@ -85,12 +87,12 @@ class ProvidersController(Controller):
     guards = [requires_token]
 
     @get("/", operation_id="listProviders")
-    async def list_providers(self, request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
+    async def list_providers(self, request: Request[Any, Any, Any]) -> list[Provider]:
         rows = await request.app.state.pool.fetch(f"SELECT {_COLUMNS} FROM llm_providers ORDER BY name")
-        return [{**dict(r), "id": str(r["id"])} for r in rows]
+        return shaped([dict(r) for r in rows], list[Provider])
 
     @post("/", operation_id="createProvider", status_code=201)
-    async def create(self, request: Request[Any, Any, Any], data: JSONBody[ProviderCreate]) -> dict[str, Any]:
+    async def create(self, request: Request[Any, Any, Any], data: JSONBody[ProviderCreate]) -> Provider:
         """Create a provider (status `pending`); POST …/validate asks it for its models."""
         _check_shape(data.type, data.base_url, data.api_key is not None)
         await _name_taken(request, data.name)
@@ -106,16 +108,16 @@ class ProvidersController(Controller):
             has_api_key=data.api_key is not None,
         )
         await emit_applied(request.app.state, event, event_type="providers.created")
-        return await _row(request, provider_id)
+        return shaped(await _row(request, provider_id), Provider)
 
     @get("/{provider_id:uuid}", operation_id="getProvider")
-    async def detail(self, request: Request[Any, Any, Any], provider_id: FromPath[UUID]) -> dict[str, Any]:
-        return await _row(request, provider_id)
+    async def detail(self, request: Request[Any, Any, Any], provider_id: FromPath[UUID]) -> Provider:
+        return shaped(await _row(request, provider_id), Provider)
 
     @patch("/{provider_id:uuid}", operation_id="updateProvider")
     async def update(
         self, request: Request[Any, Any, Any], provider_id: FromPath[UUID], data: JSONBody[ProviderPatch]
-    ) -> dict[str, Any]:
+    ) -> Provider:
         """Change a provider; a new base_url or key sets the status back to `pending`."""
         current = await _row(request, provider_id)
         pid = current["id"]
@@ -140,7 +142,7 @@ class ProvidersController(Controller):
             has_api_key=has_key,
         )
         await emit_applied(request.app.state, event, event_type="providers.updated")
-        return await _row(request, pid)
+        return shaped(await _row(request, pid), Provider)
 
     @delete("/{provider_id:uuid}", operation_id="deleteProvider", status_code=204)
     async def remove(self, request: Request[Any, Any, Any], provider_id: FromPath[UUID]) -> None:
@@ -152,26 +154,21 @@ class ProvidersController(Controller):
         await secrets.delete(request.app.state.pool, current["id"])
 
     @post("/{provider_id:uuid}/validate", operation_id="validateProvider", status_code=200)
-    async def validate(self, request: Request[Any, Any, Any], provider_id: FromPath[UUID]) -> dict[str, Any]:
+    async def validate(self, request: Request[Any, Any, Any], provider_id: FromPath[UUID]) -> Provider:
         """Ask the provider for its model list (10 s timeout): status `validating`, then `connected` or `error`."""
         current = await _row(request, provider_id)
         await validate_provider(request, current)
-        return await _row(request, current["id"])
+        return shaped(await _row(request, current["id"]), Provider)
 
     @get("/{provider_id:uuid}/models", operation_id="listProviderModels")
-    async def models(self, request: Request[Any, Any, Any], provider_id: FromPath[UUID]) -> dict[str, Any]:
+    async def models(self, request: Request[Any, Any, Any], provider_id: FromPath[UUID]) -> ProviderModels:
         """The models found by the last validation; a provider never validated is validated first."""
         current = await _row(request, provider_id)
         if current["validation_status"] == "pending":
             await validate_provider(request, current)
             current = await _row(request, current["id"])
-        return {
-            "provider_id": current["id"],
-            "validation_status": current["validation_status"],
-            "validation_error": current["validation_error"],
-            "validated_at": current["validated_at"],
-            "models": current["models"],
-        }
+        fields = ("validation_status", "validation_error", "validated_at", "models")
+        return shaped({"provider_id": current["id"], **{f: current[f] for f in fields}}, ProviderModels)
 
 
 async def validate_provider(request: Request[Any, Any, Any], provider: dict[str, Any]) -> None:

@@ -15,6 +15,7 @@ const KnowledgePage = lazy(() => import("@/features/knowledge/components/Knowled
 const RunsPage = lazy(() => import("@/features/runs/components/RunsPage").then((m) => ({ default: m.RunsPage })));
 const ProposalsPage = lazy(() => import("@/features/proposals/components/ProposalsPage").then((m) => ({ default: m.ProposalsPage })));
 const TasksBoard = lazy(() => import("@/features/tasks/components/TasksBoard").then((m) => ({ default: m.TasksBoard })));
+const SettingsPage = lazy(() => import("@/features/settings/components/SettingsPage").then((m) => ({ default: m.SettingsPage })));
 const JobsPage = lazy(() => import("@/features/jobs/components/JobsPage").then((m) => ({ default: m.JobsPage })));
 
 function Loading() {
@@ -36,6 +37,7 @@ function Workspace({ token }: { token: string }) {
             <Route path="tasks" element={<TasksBoard />} />
             <Route path="search" element={<SearchPage />} />
             <Route path="jobs" element={<JobsPage />} />
+            <Route path="settings" element={<SettingsPage />} />
             <Route path="*" element={<Navigate to="/" replace />} />
           </Route>
         </Routes>

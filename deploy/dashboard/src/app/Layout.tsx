@@ -17,6 +17,7 @@ export const NAV: { to: string; label: MessageKey }[] = [
   { to: "/tasks", label: "nav.tasks" },
   { to: "/search", label: "nav.search" },
   { to: "/jobs", label: "nav.jobs" },
+  { to: "/settings", label: "nav.settings" },
 ];
 
 // Every page shows running ingestion jobs in the header, so the shell always listens to `messages`.

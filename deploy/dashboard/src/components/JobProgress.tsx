@@ -2,23 +2,20 @@
 // and the jobs page.
 import type { Schemas } from "@/api/client";
 import { useI18n } from "@/i18n/I18nProvider";
+import { ProgressLine } from "./RunItem";
 
 export function JobProgress({ job }: { job: Schemas["IngestionJob"] }) {
   const { t } = useI18n();
   const done = job.fetched + job.skipped;
+  const counts = t("jobs.counts", { fetched: job.fetched, stored: job.stored, skipped: job.skipped, errors: job.errors });
   return (
-    <div className="job-progress" data-testid="job-progress">
-      <span className={`badge status-${job.status}`}>{t(`jobs.status.${job.status}`)}</span>{" "}
-      {job.depth ? (
-        <progress max={job.depth} value={Math.min(done, job.depth)} aria-label={job.chats.join(", ")} />
-      ) : job.status === "running" ? (
-        <progress aria-label={job.chats.join(", ")} />
-      ) : null}{" "}
-      <span className="small muted">
-        {t("jobs.counts", { fetched: job.fetched, stored: job.stored, skipped: job.skipped, errors: job.errors })}
-        {job.current_chat ? ` · ${job.current_chat}` : ""}
-      </span>
-      {job.error && <div className="small error-text">{job.error}</div>}
-    </div>
+    <ProgressLine
+      status={job.status}
+      statusLabel={t(`jobs.status.${job.status}`)}
+      progress={job.depth ? { max: job.depth, value: done } : job.status === "running" ? "running" : null}
+      label={job.chats.join(", ")}
+      counts={counts + (job.current_chat ? ` · ${job.current_chat}` : "")}
+      error={job.error}
+    />
   );
 }

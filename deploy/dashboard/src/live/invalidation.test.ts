@@ -42,7 +42,27 @@ describe("live cache updates", () => {
     ]);
   });
 
+  it("moves an analysis run's batches forward in every cached list and its detail", () => {
+    const client = new QueryClient();
+    const run = { id: "r1", status: "pending", batches: 0, batches_done: 0, batches_failed: 0, proposals_total: 0, tokens_used: 0 };
+    client.setQueryData(keys.analysisRuns({}), [run, { ...run, id: "r2" }]);
+    client.setQueryData(keys.analysisRuns({ status: "running" }), [run]);
+    client.setQueryData(keys.analysisRun("r1"), run);
+    patchFromEvent(
+      client,
+      frame("analysis.run_progress", { run_id: "r1", batches_done: 2, batches_total: 5, proposals_total: 3, batches_failed: 1 }),
+    );
+    const patched = { ...run, status: "running", batches: 5, batches_done: 2, batches_failed: 1, proposals_total: 3 };
+    expect(client.getQueryData(keys.analysisRuns({}))).toEqual([patched, { ...run, id: "r2" }]);
+    expect(client.getQueryData(keys.analysisRuns({ status: "running" }))).toEqual([patched]);
+    expect(client.getQueryData(keys.analysisRun("r1"))).toEqual(patched);
+  });
+
   it("marks the families an event can change as stale", () => {
+    expect(staleFamilies("providers.validated")).toEqual([keys.providers, keys.agents]);
+    expect(staleFamilies("agents.updated")).toEqual([keys.agents]);
+    expect(staleFamilies("projects.created")).toEqual([keys.projects]);
+    expect(staleFamilies("analysis.run_closed")).toEqual([keys.analysis, keys.proposals]);
     expect(staleFamilies("messages.ingested")).toEqual([keys.messages, keys.noise, keys.chats]);
     expect(staleFamilies("messages.ingestion.completed")).toEqual([keys.ingestion]);
     expect(staleFamilies("noise_filtering.message_scored")).toEqual([keys.messages, keys.noise]);

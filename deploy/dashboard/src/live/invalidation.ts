@@ -9,6 +9,7 @@ import type { EventFrame } from "./socket";
 type Message = Schemas["Message"];
 type MessagePage = Schemas["MessagePage"];
 type Job = Schemas["IngestionJob"];
+type AnalysisRun = Schemas["AnalysisRun"];
 
 /** Which resource families an event type makes stale. */
 export function staleFamilies(type: string): QueryKey[] {
@@ -20,6 +21,12 @@ export function staleFamilies(type: string): QueryKey[] {
   if (type.startsWith("proposals.")) return [keys.proposals, keys.tasks]; // approving or merging changes tasks
   if (type.startsWith("tasks.")) return [keys.tasks];
   if (type.startsWith("knowledge.")) return [keys.knowledge];
+  // A provider's change shows in its agents' choices; a deleted one leaves its agents without a provider.
+  if (type.startsWith("providers.")) return [keys.providers, keys.agents];
+  if (type.startsWith("agents.")) return [keys.agents];
+  if (type.startsWith("projects.")) return [keys.projects];
+  // A run's batches make proposals; closing records their rates.
+  if (type.startsWith("analysis.")) return [keys.analysis, keys.proposals];
   return [];
 }
 
@@ -43,6 +50,13 @@ function patchJob(client: QueryClient, jobId: string, patch: Partial<Job>): void
   client.setQueryData<Job[]>(keys.jobs, (jobs) => jobs?.map((j) => (j.id === jobId ? { ...j, ...patch } : j)));
 }
 
+function patchAnalysisRun(client: QueryClient, runId: string, patch: Partial<AnalysisRun>): void {
+  client.setQueriesData<AnalysisRun[]>({ queryKey: [...keys.analysis, "runs"] }, (runs) =>
+    runs?.map((r) => (r.id === runId ? { ...r, ...patch } : r)),
+  );
+  client.setQueryData<AnalysisRun>(keys.analysisRun(runId), (r) => r && { ...r, ...patch });
+}
+
 /** Patches what the event says exactly; returns the families to mark stale. */
 export function patchFromEvent(client: QueryClient, frame: EventFrame): QueryKey[] {
   const d = frame.data;
@@ -60,6 +74,17 @@ export function patchFromEvent(client: QueryClient, frame: EventFrame): QueryKey
         skipped: Number(d.skipped ?? 0),
         errors: Number(d.errors ?? 0),
         current_chat: (d.current_chat as string | null) ?? null,
+      });
+      break;
+    case "analysis.run_progress":
+      // Each batch shows at once; the refetch that follows brings the rest of the row.
+      patchAnalysisRun(client, String(d.run_id), {
+        status: "running",
+        batches_done: Number(d.batches_done ?? 0),
+        batches: Number(d.batches_total ?? 0),
+        batches_failed: Number(d.batches_failed ?? 0),
+        proposals_total: Number(d.proposals_total ?? 0),
+        tokens_used: Number(d.tokens_used ?? 0),
       });
       break;
   }

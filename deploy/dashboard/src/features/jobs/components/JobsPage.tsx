@@ -2,6 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { jobsQuery } from "@/api/queries";
 import { JobProgress } from "@/components/JobProgress";
 import { ErrorNote, QueryState } from "@/components/QueryState";
+import { RunItem } from "@/components/RunItem";
 import { useI18n } from "@/i18n/I18nProvider";
 import { useLiveTopics } from "@/live/LiveProvider";
 import { useCancelJob } from "../api/jobs";
@@ -29,21 +30,16 @@ export function JobsPage() {
               ) : (
                 <ul className="plain" data-testid="jobs">
                   {list.map((j) => (
-                    <li key={j.id} className="job">
-                      <strong>{j.chats.join(", ")}</strong>{" "}
-                      <span className="muted small">
-                        {t("jobs.created")} {formatDate(j.created_at)}
-                      </span>
-                      <JobProgress job={j} />
-                      {(j.status === "pending" || j.status === "running") &&
-                        (cancel.isSuccess && cancel.variables === j.id ? (
-                          <span role="status">{t("jobs.cancelRequested")}</span>
-                        ) : (
-                          <button type="button" className="secondary" onClick={() => cancel.mutate(j.id)}>
-                            {t("jobs.cancel")}
-                          </button>
-                        ))}
-                    </li>
+                    <RunItem
+                      key={j.id}
+                      status={j.status}
+                      title={j.chats.join(", ")}
+                      meta={`${t("jobs.created")} ${formatDate(j.created_at)}`}
+                      line={<JobProgress job={j} />}
+                      active={j.status === "pending" || j.status === "running"}
+                      onCancel={() => cancel.mutate(j.id)}
+                      cancelRequested={cancel.isSuccess && cancel.variables === j.id}
+                    />
                   ))}
                 </ul>
               )

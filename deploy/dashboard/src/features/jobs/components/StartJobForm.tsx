@@ -3,11 +3,8 @@ import { useState, type FormEvent } from "react";
 import { chatsQuery } from "@/api/queries";
 import { ErrorNote } from "@/components/QueryState";
 import { useI18n } from "@/i18n/I18nProvider";
+import { dayStart as instant } from "@/lib/dates";
 import { useEstimate, useStartJob, type JobRequest } from "../api/jobs";
-
-function instant(day: string): string | undefined {
-  return day ? new Date(`${day}T00:00:00`).toISOString() : undefined;
-}
 
 export function StartJobForm() {
   const { t } = useI18n();

@@ -1,8 +1,7 @@
-import { useEffect, useRef, useState, type FormEvent } from "react";
-import { Link } from "react-router-dom";
 import type { Schemas } from "@/api/client";
-import { ClassBadge, type Classification } from "@/components/ClassBadge";
-import { ErrorNote, QueryState } from "@/components/QueryState";
+import { QueryState } from "@/components/QueryState";
+import { ReviewActions } from "@/components/ReviewActions";
+import { SourceMessages } from "@/components/SourceMessages";
 import { useI18n } from "@/i18n/I18nProvider";
 import { useAtom, useVersionDiff, useVersionReview } from "../api/knowledge";
 import { sideBySide } from "./sideBySide";
@@ -71,8 +70,8 @@ function Diff({ version }: { version: Version }) {
 }
 
 /** Where an atom came from: the messages it was extracted from, each a link into the feed. */
-function Provenance({ atomId }: { atomId: string }) {
-  const { t, formatDate } = useI18n();
+export function Provenance({ atomId }: { atomId: string }) {
+  const { t } = useI18n();
   const atom = useAtom(atomId);
   return (
     <QueryState query={atom}>
@@ -83,16 +82,7 @@ function Provenance({ atomId }: { atomId: string }) {
             {a.type} · {t("knowledge.confidence", { v: a.confidence.toFixed(2) })}
             {a.topics.length > 0 && ` · ${a.topics.map((tp) => tp.name).join(", ")}`}
           </p>
-          <ul className="plain">
-            {a.source_messages.map((m) => (
-              <li key={m.key}>
-                <ClassBadge value={m.classification as Classification | null} /> <span className="muted small">{m.author ?? "—"} · {formatDate(m.sent_at)}</span>
-                <div>
-                  <Link to={`/messages?key=${encodeURIComponent(m.key)}`}>{m.text}</Link>
-                </div>
-              </li>
-            ))}
-          </ul>
+          <SourceMessages messages={a.source_messages} />
         </section>
       )}
     </QueryState>
@@ -110,17 +100,7 @@ export function VersionReview({
 }) {
   const { t } = useI18n();
   const { approve, reject } = useVersionReview();
-  const [reason, setReason] = useState("");
-  const reasonField = useRef<HTMLInputElement>(null);
-  useEffect(() => {
-    if (rejectFocus > 0) reasonField.current?.focus();
-  }, [rejectFocus]);
-  useEffect(() => setReason(""), [version.entity_id, version.version]);
   const ref = { entity: version.entity, entity_id: version.entity_id, version: version.version };
-  const onReject = (ev: FormEvent) => {
-    ev.preventDefault();
-    if (reason.trim()) reject.mutate({ ...ref, reason: reason.trim() }, { onSuccess: onReviewed });
-  };
   return (
     <article data-testid="version-review" data-state={version.state} aria-labelledby="version-title">
       <h2 id="version-title">
@@ -132,22 +112,15 @@ export function VersionReview({
       </p>
       <Diff version={version} />
       {version.entity === "atom" && <Provenance atomId={version.entity_id} />}
-      <div className="review-actions">
-        <button type="button" data-testid="approve-version" onClick={() => approve.mutate(ref, { onSuccess: onReviewed })} disabled={approve.isPending}>
-          {t("proposals.approve")} <kbd>a</kbd>
-        </button>
-        <form onSubmit={onReject} className="inline-form">
-          <label>
-            {t("proposals.reason")}
-            <input ref={reasonField} value={reason} onChange={(e) => setReason(e.target.value)} required name="reason" />
-          </label>
-          <button type="submit" className="secondary" disabled={reject.isPending || !reason.trim()}>
-            {t("proposals.reject")} <kbd>r</kbd>
-          </button>
-        </form>
-      </div>
-      {approve.isError && <ErrorNote error={approve.error} />}
-      {reject.isError && <ErrorNote error={reject.error} />}
+      <ReviewActions
+        subject={`${version.entity_id}:${version.version}`}
+        rejectFocus={rejectFocus}
+        approve={approve}
+        reject={reject}
+        onApprove={() => approve.mutate(ref, { onSuccess: onReviewed })}
+        onReject={(reason) => reject.mutate({ ...ref, reason }, { onSuccess: onReviewed })}
+        approveTestId="approve-version"
+      />
     </article>
   );
 }

@@ -1,9 +1,10 @@
 import { useQuery } from "@tanstack/react-query";
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { Link } from "react-router-dom";
 import { tasksQuery } from "@/api/queries";
-import { ClassBadge } from "@/components/ClassBadge";
-import { ErrorNote, QueryState } from "@/components/QueryState";
+import { QueryState } from "@/components/QueryState";
+import { ReviewActions } from "@/components/ReviewActions";
+import { SourceMessages } from "@/components/SourceMessages";
 import { useI18n } from "@/i18n/I18nProvider";
 import { useProposal, useReview } from "../api/proposals";
 
@@ -18,25 +19,13 @@ export function ProposalDetail({
   rejectFocus: number;
   onReviewed: (id: string) => void;
 }) {
-  const { t, formatDate, formatPercent } = useI18n();
+  const { t, formatPercent } = useI18n();
   const proposal = useProposal(id);
   const tasks = useQuery(tasksQuery());
   const { approve, reject, merge } = useReview();
-  const [reason, setReason] = useState("");
   const [target, setTarget] = useState("");
-  const reasonField = useRef<HTMLInputElement>(null);
-  useEffect(() => {
-    if (rejectFocus > 0) reasonField.current?.focus();
-  }, [rejectFocus]);
-  useEffect(() => {
-    setReason("");
-    setTarget(proposal.data?.similar_task_id ?? "");
-  }, [id, proposal.data?.similar_task_id]);
+  useEffect(() => setTarget(proposal.data?.similar_task_id ?? ""), [id, proposal.data?.similar_task_id]);
 
-  const onReject = (ev: FormEvent) => {
-    ev.preventDefault();
-    if (reason.trim()) reject.mutate({ id, reason: reason.trim() }, { onSuccess: () => onReviewed(id) });
-  };
   const onMerge = (ev: FormEvent) => {
     ev.preventDefault();
     if (target) merge.mutate({ id, taskId: target }, { onSuccess: () => onReviewed(id) });
@@ -69,16 +58,7 @@ export function ProposalDetail({
           <div className="evidence-split">
             <section aria-labelledby="evidence-title">
               <h3 id="evidence-title">{t("proposals.evidence")}</h3>
-              <ul className="plain">
-                {p.messages.map((m) => (
-                  <li key={m.key}>
-                    <ClassBadge value={m.classification} /> <span className="muted small">{m.author ?? "—"} · {formatDate(m.sent_at)}</span>
-                    <div>
-                      <Link to={`/messages?key=${encodeURIComponent(m.key)}`}>{m.text}</Link>
-                    </div>
-                  </li>
-                ))}
-              </ul>
+              <SourceMessages messages={p.messages} />
             </section>
             {p.similar_task && (
               <section aria-labelledby="similar-task-title">
@@ -91,19 +71,16 @@ export function ProposalDetail({
             )}
           </div>
           {p.status === "pending" && (
-            <div className="review-actions">
-              <button type="button" onClick={() => approve.mutate(id, { onSuccess: () => onReviewed(id) })} disabled={approve.isPending} data-testid="approve">
-                {t("proposals.approve")} <kbd>a</kbd>
-              </button>
-              <form onSubmit={onReject} className="inline-form">
-                <label>
-                  {t("proposals.reason")}
-                  <input ref={reasonField} value={reason} onChange={(e) => setReason(e.target.value)} required name="reason" />
-                </label>
-                <button type="submit" className="secondary" disabled={reject.isPending || !reason.trim()}>
-                  {t("proposals.reject")} <kbd>r</kbd>
-                </button>
-              </form>
+            <ReviewActions
+              subject={id}
+              rejectFocus={rejectFocus}
+              approve={approve}
+              reject={reject}
+              onApprove={() => approve.mutate(id, { onSuccess: () => onReviewed(id) })}
+              onReject={(reason) => reject.mutate({ id, reason }, { onSuccess: () => onReviewed(id) })}
+              approveTestId="approve"
+              extraErrors={[merge]}
+            >
               <form onSubmit={onMerge} className="inline-form">
                 <label>
                   {t("proposals.mergeInto")}
@@ -120,9 +97,8 @@ export function ProposalDetail({
                   {t("proposals.merge")}
                 </button>
               </form>
-            </div>
+            </ReviewActions>
           )}
-          {[approve, reject, merge].map((m, i) => m.isError && <ErrorNote key={i} error={m.error} />)}
         </article>
       )}
     </QueryState>

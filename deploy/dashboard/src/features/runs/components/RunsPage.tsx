@@ -2,6 +2,8 @@ import { useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { chatsQuery } from "@/api/queries";
 import { ErrorNote, QueryState } from "@/components/QueryState";
+import { ProgressLine, RunItem } from "@/components/RunItem";
+import { dayStart } from "@/lib/dates";
 import { useI18n } from "@/i18n/I18nProvider";
 import { useLiveTopics } from "@/live/LiveProvider";
 import { useCancelRun, useRuns, useStartExtraction } from "../api/runs";
@@ -21,8 +23,8 @@ function StartExtraction() {
     if (!chat || !since) return;
     start.mutate({
       chat_id: chat,
-      period_start: new Date(`${since}T00:00:00`).toISOString(),
-      ...(until ? { period_end: new Date(`${until}T00:00:00`).toISOString() } : {}),
+      period_start: dayStart(since)!,
+      ...(until ? { period_end: dayStart(until) } : {}),
     });
   };
   return (
@@ -76,36 +78,33 @@ export function RunsPage() {
               ) : (
                 <ul className="plain" data-testid="runs">
                   {list.map((r) => (
-                    <li key={r.id} className="job" data-status={r.status}>
-                      <span className={`badge status-${r.status}`}>{t(`runs.status.${r.status}`)}</span>{" "}
-                      <strong>{r.chat_id ?? t("runs.byKeys", { n: r.message_keys.length })}</strong>{" "}
-                      <span className="muted small">
-                        {t(`runs.trigger`)}: {r.trigger} · {formatDate(r.created_at)}
-                      </span>
-                      <div>
-                        <progress
-                          max={Math.max(1, r.message_count)}
-                          value={r.status === "completed" ? Math.max(1, r.message_count) : r.messages_processed}
-                          aria-label={t("runs.progress")}
-                        />{" "}
-                        <span className="small muted">
-                          {t("runs.counts", {
-                            processed: r.messages_processed,
-                            total: r.message_count,
-                            topics: r.topics_created,
-                            atoms: r.atoms_created,
-                            versions: r.versions_created,
-                          })}
-                          {r.duration_s != null ? ` · ${r.duration_s.toFixed(1)} s` : ""}
-                        </span>
-                      </div>
-                      {r.error && <div className="small error-text">{r.error}</div>}
-                      {ACTIVE.has(r.status) && (
-                        <button type="button" className="secondary" onClick={() => cancel.mutate(r.id)}>
-                          {t("jobs.cancel")}
-                        </button>
-                      )}
-                    </li>
+                    <RunItem
+                      key={r.id}
+                      status={r.status}
+                      title={r.chat_id ?? t("runs.byKeys", { n: r.message_keys.length })}
+                      meta={`${t("runs.trigger")}: ${r.trigger} · ${formatDate(r.created_at)}`}
+                      active={ACTIVE.has(r.status)}
+                      onCancel={() => cancel.mutate(r.id)}
+                      cancelRequested={cancel.isSuccess && cancel.variables === r.id}
+                      line={
+                        <ProgressLine
+                          status={r.status}
+                          statusLabel={t(`runs.status.${r.status}`)}
+                          progress={{ max: r.message_count, value: r.status === "completed" ? Math.max(1, r.message_count) : r.messages_processed }}
+                          label={t("runs.progress")}
+                          counts={
+                            t("runs.counts", {
+                              processed: r.messages_processed,
+                              total: r.message_count,
+                              topics: r.topics_created,
+                              atoms: r.atoms_created,
+                              versions: r.versions_created,
+                            }) + (r.duration_s != null ? ` · ${r.duration_s.toFixed(1)} s` : "")
+                          }
+                          error={r.error}
+                        />
+                      }
+                    />
                   ))}
                 </ul>
               )

@@ -1,0 +1,87 @@
+// Settings in the browser: a project made in the UI reaches the API with its structured fields; a provider made
+// with a key never shows the key again (not in the page, not in any response), and its validation error shows.
+import { expect, test } from "@playwright/test";
+import { ARTIFACTS, apiGet, collectErrors, open } from "./system";
+
+type Project = { id: string; name: string; keywords: string[]; glossary: Record<string, string>; components: { name: string; keywords: string[] }[]; priority_rules: { priority: string; keywords: string[] }[] };
+type Provider = { id: string; name: string; has_api_key: boolean; validation_status: string; validation_error: string | null };
+
+test("a project created in the UI reaches the API with its keywords, glossary, components and priority rules", async ({ page, request }) => {
+  const errors = collectErrors(page);
+  const name = `Платежі E2E ${Date.now()}`;
+  await open(page, "/settings?tab=projects");
+  const form = page.getByTestId("project-form");
+  await form.getByLabel("Назва").fill(name);
+  await form.getByLabel("Ключові слова").fill("оплата, платіж\nstripe");
+  await form.getByLabel("Глосарій").fill("SLA: угода про рівень сервісу\nбез двокрапки");
+  await form.getByLabel("Компоненти").fill("Білінг: рахунок, invoice");
+  await form.getByLabel("Правила пріоритету").fill("critical: прод впав, outage");
+  await form.getByRole("button", { name: "Створити" }).click();
+  // The glossary's second line cannot be read: the form says which, and sends nothing.
+  await expect(form.getByRole("alert")).toContainText("2");
+  await form.getByLabel("Глосарій").fill("SLA: угода про рівень сервісу");
+  await form.getByRole("button", { name: "Створити" }).click();
+
+  const row = page.locator(`[data-testid=project][data-name="${name}"]`);
+  await expect(row).toBeVisible();
+  await expect(row.locator(".tags li")).toHaveText(["оплата", "платіж", "stripe"]);
+  const saved = (await apiGet<Project[]>(request, "/api/v1/projects")).find((p) => p.name === name)!;
+  expect(saved.keywords).toEqual(["оплата", "платіж", "stripe"]);
+  expect(saved.glossary).toEqual({ SLA: "угода про рівень сервісу" });
+  expect(saved.components).toEqual([{ name: "Білінг", keywords: ["рахунок", "invoice"] }]);
+  expect(saved.priority_rules).toEqual([{ priority: "critical", keywords: ["прод впав", "outage"] }]);
+  await expect(form.getByLabel("Назва")).toHaveValue(""); // a fresh form after saving
+
+  // Edit: the form opens with the saved fields as text, and a change is saved.
+  await row.getByRole("button", { name: "Змінити" }).click();
+  await expect(form.getByLabel("Глосарій")).toHaveValue("SLA: угода про рівень сервісу");
+  await form.getByLabel("Опис").fill("Оплати й рахунки");
+  await form.getByRole("button", { name: "Зберегти" }).click();
+  await expect(row).toContainText("Оплати й рахунки");
+  await page.screenshot({ path: `${ARTIFACTS}/settings-projects.png`, fullPage: true });
+  expect(errors).toEqual([]);
+});
+
+test("a provider created with a key never shows the key back; its validation error is shown", async ({ page, request }) => {
+  const errors = collectErrors(page);
+  const secret = `sk-e2e-${Date.now()}-never-shown`;
+  const bodies: string[] = [];
+  page.on("response", async (r) => {
+    if (r.url().includes("/api/v1/")) bodies.push(await r.text().catch(() => ""));
+  });
+  const name = `Тестовий провайдер ${Date.now()}`;
+  await open(page, "/settings?tab=providers");
+  const form = page.getByTestId("provider-form");
+  await form.getByLabel("Назва").fill(name);
+  await form.getByLabel("Тип").selectOption("openai_compatible");
+  // Port 9 (discard) on loopback: nothing answers, so validation ends in an error with its reason.
+  await form.getByLabel("Адреса API").fill("http://127.0.0.1:9/v1");
+  await form.getByLabel("API-ключ").fill(secret);
+  await expect(form.getByLabel("API-ключ")).toHaveAttribute("type", "password");
+  await form.getByRole("button", { name: "Створити" }).click();
+
+  const row = page.locator(`[data-testid=provider][data-name="${name}"]`);
+  await expect(row).toBeVisible();
+  await expect(row).toContainText("ключ збережено");
+  await expect(row.getByTestId("provider-status")).toHaveText("не перевірено");
+  await expect(form.getByLabel("API-ключ")).toHaveValue("");
+
+  await row.getByRole("button", { name: "Перевірити" }).click();
+  await expect(row).toHaveAttribute("data-status", "error");
+  await expect(row.getByTestId("provider-error")).not.toBeEmpty();
+
+  // Editing shows an empty key field that says a key is stored; the page never holds the key.
+  await row.getByRole("button", { name: "Змінити" }).click();
+  await expect(form.getByLabel("API-ключ")).toHaveValue("");
+  await expect(form).toContainText("Ключ збережено");
+  await page.screenshot({ path: `${ARTIFACTS}/settings-providers.png`, fullPage: true });
+  expect(await page.content()).not.toContain(secret);
+  const saved = (await apiGet<Provider[]>(request, "/api/v1/providers")).find((p) => p.name === name)!;
+  expect(saved.has_api_key).toBe(true);
+  expect(saved.validation_status).toBe("error");
+  expect(saved.validation_error).toBeTruthy();
+  expect(JSON.stringify(saved)).not.toContain(secret);
+  expect(bodies.length).toBeGreaterThan(0);
+  for (const body of bodies) expect(body).not.toContain(secret);
+  expect(errors).toEqual([]);
+});

@@ -1,0 +1,197 @@
+// LLM providers: list with validation state, create / edit / delete, validate, list models. The API key is
+// write-only: the form has an input that sends a new one (or removes the stored one) and never shows one back;
+// the list only says whether a key is stored.
+import { useState, type FormEvent } from "react";
+import { ConfirmButton } from "@/components/ConfirmButton";
+import { ErrorNote, QueryState } from "@/components/QueryState";
+import { useI18n } from "@/i18n/I18nProvider";
+import { useProviderModels, useProviders, useProviderWrites, type Provider, type ProviderCreate } from "../api/settings";
+
+const TYPES: ProviderCreate["type"][] = ["openai", "ollama", "openai_compatible", "local"];
+const LOCAL_ID = "00000000-0000-4000-8000-000000000001";
+
+function Models({ id }: { id: string }) {
+  const { t } = useI18n();
+  const models = useProviderModels(id);
+  return (
+    <QueryState query={models}>
+      {(m) =>
+        m.models.length === 0 ? (
+          <p className="small muted">{t("providers.noModels")}</p>
+        ) : (
+          <ul className="tags" aria-label={t("providers.models")} data-testid="provider-models">
+            {m.models.map((name) => (
+              <li key={name}>{name}</li>
+            ))}
+          </ul>
+        )
+      }
+    </QueryState>
+  );
+}
+
+function ProviderForm({ editing, onDone }: { editing: Provider | null; onDone: () => void }) {
+  const { t } = useI18n();
+  const { create, update } = useProviderWrites();
+  const [name, setName] = useState(editing?.name ?? "");
+  const [type, setType] = useState<ProviderCreate["type"]>(editing?.type ?? "openai_compatible");
+  const [baseUrl, setBaseUrl] = useState(editing?.base_url ?? "");
+  const [apiKey, setApiKey] = useState("");
+  const [removeKey, setRemoveKey] = useState(false);
+  const [active, setActive] = useState(editing?.active ?? true);
+  const save = editing ? update : create;
+  const submit = (ev: FormEvent) => {
+    ev.preventDefault();
+    const base_url = baseUrl.trim() || null;
+    const done = { onSuccess: () => (setApiKey(""), onDone()) };
+    if (editing) {
+      const key = removeKey ? { api_key: null } : apiKey ? { api_key: apiKey } : {};
+      update.mutate({ id: editing.id, body: { name: name.trim(), base_url, active, ...key } }, done);
+    } else {
+      create.mutate({ name: name.trim(), type, base_url, active, ...(apiKey ? { api_key: apiKey } : {}) }, done);
+    }
+  };
+  const local = type === "local";
+  return (
+    <form className="card job-form" onSubmit={submit} aria-labelledby="provider-form-title" data-testid="provider-form">
+      <h2 id="provider-form-title">{editing ? t("providers.edit", { name: editing.name }) : t("providers.new")}</h2>
+      <label>
+        {t("settings.name")}
+        <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} name="name" />
+      </label>
+      <label>
+        {t("providers.type")}
+        <select value={type} onChange={(e) => setType(e.target.value as ProviderCreate["type"])} disabled={!!editing} name="type">
+          {TYPES.map((x) => (
+            <option key={x} value={x}>
+              {t(`providers.type.${x}`)}
+            </option>
+          ))}
+        </select>
+      </label>
+      {!local && (
+        <>
+          <label>
+            {t("providers.baseUrl")}
+            <input
+              type="url"
+              value={baseUrl}
+              onChange={(e) => setBaseUrl(e.target.value)}
+              required={type === "openai_compatible"}
+              placeholder="https://…/v1"
+              name="base_url"
+            />
+          </label>
+          <label>
+            {t("providers.apiKey")}
+            {/* Write-only: never filled from the server, never echoed; the browser is told not to keep it. */}
+            <input
+              type="password"
+              value={apiKey}
+              onChange={(e) => setApiKey(e.target.value)}
+              autoComplete="new-password"
+              spellCheck={false}
+              disabled={removeKey}
+              name="api_key"
+              aria-describedby="api-key-hint"
+            />
+            <span id="api-key-hint" className="small muted">
+              {editing?.has_api_key ? t("providers.keyKeep") : t("providers.keyHint")}
+            </span>
+          </label>
+          {editing?.has_api_key && (
+            <label className="inline">
+              <input type="checkbox" checked={removeKey} onChange={(e) => setRemoveKey(e.target.checked)} name="remove_key" />
+              {t("providers.removeKey")}
+            </label>
+          )}
+        </>
+      )}
+      <label className="inline">
+        <input type="checkbox" checked={active} onChange={(e) => setActive(e.target.checked)} name="active" />
+        {t("settings.active")}
+      </label>
+      <div className="actions">
+        <button type="submit" disabled={save.isPending}>
+          {editing ? t("settings.save") : t("settings.create")}
+        </button>
+        {editing && (
+          <button type="button" className="secondary" onClick={onDone}>
+            {t("common.cancel")}
+          </button>
+        )}
+      </div>
+      {save.isError && <ErrorNote error={save.error} />}
+    </form>
+  );
+}
+
+function ProviderRow({ p, onEdit }: { p: Provider; onEdit: () => void }) {
+  const { t, formatDate } = useI18n();
+  const { remove, validate } = useProviderWrites();
+  const [showModels, setShowModels] = useState(false);
+  return (
+    <li data-testid="provider" data-name={p.name} data-status={p.validation_status}>
+      <div className="row">
+        <strong>{p.name}</strong>
+        <span className={`badge status-${p.validation_status}`} data-testid="provider-status">
+          {t(`providers.status.${p.validation_status}`)}
+        </span>
+      </div>
+      <p className="small muted">
+        {t(`providers.type.${p.type}`)}
+        {p.base_url ? ` · ${p.base_url}` : ""} · {p.has_api_key ? t("providers.hasKey") : t("providers.noKey")}
+        {!p.active && ` · ${t("settings.inactive")}`}
+        {p.validated_at && ` · ${t("providers.validatedAt", { at: formatDate(p.validated_at) })}`}
+      </p>
+      {p.validation_status === "error" && p.validation_error && (
+        <p className="small error-text" data-testid="provider-error">
+          {p.validation_error}
+        </p>
+      )}
+      <div className="actions">
+        <button type="button" className="secondary" onClick={() => validate.mutate(p.id)} disabled={validate.isPending}>
+          {validate.isPending ? t("providers.status.validating") : t("providers.validate")}
+        </button>
+        <button type="button" className="secondary" onClick={() => setShowModels((v) => !v)} aria-expanded={showModels}>
+          {t("providers.models")} ({p.models.length})
+        </button>
+        {p.id !== LOCAL_ID && (
+          <>
+            <button type="button" className="secondary" onClick={onEdit}>
+              {t("settings.edit")}
+            </button>
+            <ConfirmButton label={t("settings.delete")} onConfirm={() => remove.mutate(p.id)} />
+          </>
+        )}
+      </div>
+      {showModels && <Models id={p.id} />}
+      {[validate, remove].map((m, i) => m.isError && <ErrorNote key={i} error={m.error} />)}
+    </li>
+  );
+}
+
+export function ProvidersTab() {
+  const { t } = useI18n();
+  const providers = useProviders();
+  const [editing, setEditing] = useState<Provider | null>(null);
+  const [round, setRound] = useState(0); // a fresh, empty form after each save
+  const done = () => (setEditing(null), setRound((n) => n + 1));
+  return (
+    <div className="columns">
+      <section className="card" aria-labelledby="providers-title">
+        <h2 id="providers-title">{t("providers.title")}</h2>
+        <QueryState query={providers}>
+          {(list) => (
+            <ul className="plain" data-testid="providers">
+              {list.map((p) => (
+                <ProviderRow key={p.id} p={p} onEdit={() => setEditing(p)} />
+              ))}
+            </ul>
+          )}
+        </QueryState>
+      </section>
+      <ProviderForm key={editing?.id ?? `new-${round}`} editing={editing} onDone={done} />
+    </div>
+  );
+}

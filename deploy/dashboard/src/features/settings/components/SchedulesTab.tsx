@@ -1,0 +1,187 @@
+// Extraction schedules (cron, chats, lookback, auto-approval): list with the next due time, create / edit /
+// delete, and run one now (its run shows on the runs page).
+import { useQuery } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import { Link } from "react-router-dom";
+import type { AtomType } from "@/api/enums";
+import { chatsQuery } from "@/api/queries";
+import { AtomTypePicker } from "@/components/AtomTypePicker";
+import { ConfirmButton } from "@/components/ConfirmButton";
+import { ErrorNote, QueryState } from "@/components/QueryState";
+import { useI18n } from "@/i18n/I18nProvider";
+import { useAgents, useSchedules, useScheduleWrites, type Schedule, type ScheduleCreate } from "../api/settings";
+
+function ScheduleForm({ editing, onDone }: { editing: Schedule | null; onDone: () => void }) {
+  const { t } = useI18n();
+  const agents = useAgents();
+  const chats = useQuery(chatsQuery());
+  const { create, update } = useScheduleWrites();
+  const [name, setName] = useState(editing?.name ?? "");
+  const [cron, setCron] = useState(editing?.cron ?? "0 * * * *");
+  const [agentId, setAgentId] = useState(editing?.agent_id ?? "");
+  const [chosen, setChosen] = useState<string[]>(editing?.chats ?? []);
+  const [minScore, setMinScore] = useState(editing?.min_score == null ? "" : String(editing.min_score));
+  const [lookback, setLookback] = useState(String(editing?.lookback_hours ?? 24));
+  const [autoApprove, setAutoApprove] = useState(editing?.auto_approve ?? false);
+  const [threshold, setThreshold] = useState(String(editing?.confidence_threshold ?? 0.8));
+  const [types, setTypes] = useState<AtomType[]>(editing?.allowed_atom_types ?? []);
+  const [active, setActive] = useState(editing?.active ?? true);
+  const save = editing ? update : create;
+  const submit = (ev: FormEvent) => {
+    ev.preventDefault();
+    const body: ScheduleCreate = {
+      name: name.trim(),
+      cron: cron.trim(),
+      agent_id: agentId || null,
+      chats: chosen,
+      min_score: minScore === "" ? null : Number(minScore),
+      lookback_hours: Number(lookback),
+      auto_approve: autoApprove,
+      confidence_threshold: Number(threshold),
+      allowed_atom_types: types,
+      active,
+    };
+    if (editing) update.mutate({ id: editing.id, body }, { onSuccess: onDone });
+    else create.mutate(body, { onSuccess: onDone });
+  };
+  return (
+    <form className="card job-form" onSubmit={submit} aria-labelledby="schedule-form-title" data-testid="schedule-form">
+      <h2 id="schedule-form-title">{editing ? t("schedules.edit", { name: editing.name }) : t("schedules.new")}</h2>
+      <label>
+        {t("settings.name")}
+        <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} name="name" />
+      </label>
+      <label>
+        {t("schedules.cron")}
+        <input value={cron} onChange={(e) => setCron(e.target.value)} required maxLength={100} name="cron" aria-describedby="cron-hint" spellCheck={false} />
+        <span id="cron-hint" className="small muted">{t("schedules.cronHint")}</span>
+      </label>
+      <label>
+        {t("schedules.agent")}
+        <select value={agentId} onChange={(e) => setAgentId(e.target.value)} name="agent">
+          <option value="">{t("schedules.defaultAgent")}</option>
+          {(agents.data ?? [])
+            .filter((a) => a.role === "knowledge_extractor")
+            .map((a) => (
+              <option key={a.id} value={a.id}>
+                {a.name}
+              </option>
+            ))}
+        </select>
+      </label>
+      <label>
+        {t("jobs.chats")}
+        <select
+          multiple
+          value={chosen}
+          onChange={(e) => setChosen([...e.target.selectedOptions].map((o) => o.value))}
+          name="chats"
+          size={Math.min(5, Math.max(2, chats.data?.length ?? 2))}
+          aria-describedby="chats-hint"
+        >
+          {(chats.data ?? []).map((c) => (
+            <option key={c.chat_id} value={c.chat_id}>
+              {c.title ?? c.chat_id}
+            </option>
+          ))}
+        </select>
+        <span id="chats-hint" className="small muted">{t("schedules.chatsHint")}</span>
+      </label>
+      <label>
+        {t("schedules.lookback")}
+        <input type="number" min={1} max={2160} value={lookback} onChange={(e) => setLookback(e.target.value)} required name="lookback_hours" />
+      </label>
+      <label>
+        {t("schedules.minScore")}
+        <input type="number" min={0} max={1} step={0.05} value={minScore} onChange={(e) => setMinScore(e.target.value)} name="min_score" />
+      </label>
+      <label className="inline">
+        <input type="checkbox" checked={autoApprove} onChange={(e) => setAutoApprove(e.target.checked)} name="auto_approve" />
+        {t("schedules.autoApprove")}
+      </label>
+      {autoApprove && (
+        <>
+          <label>
+            {t("rules.minConfidence")}
+            <input type="number" min={0} max={1} step={0.01} value={threshold} onChange={(e) => setThreshold(e.target.value)} required name="confidence_threshold" />
+          </label>
+          <AtomTypePicker legend={t("rules.types")} value={types} onChange={setTypes} />
+        </>
+      )}
+      <label className="inline">
+        <input type="checkbox" checked={active} onChange={(e) => setActive(e.target.checked)} name="active" />
+        {t("settings.active")}
+      </label>
+      <div className="actions">
+        <button type="submit" disabled={save.isPending}>
+          {editing ? t("settings.save") : t("settings.create")}
+        </button>
+        {editing && (
+          <button type="button" className="secondary" onClick={onDone}>
+            {t("common.cancel")}
+          </button>
+        )}
+      </div>
+      {save.isError && <ErrorNote error={save.error} />}
+    </form>
+  );
+}
+
+export function SchedulesTab() {
+  const { t, formatDate } = useI18n();
+  const schedules = useSchedules();
+  const { remove, runNow } = useScheduleWrites();
+  const [editing, setEditing] = useState<Schedule | null>(null);
+  const [round, setRound] = useState(0);
+  const done = () => (setEditing(null), setRound((n) => n + 1));
+  return (
+    <div className="columns">
+      <section className="card" aria-labelledby="schedules-title">
+        <h2 id="schedules-title">{t("schedules.title")}</h2>
+        {[remove, runNow].map((m, i) => m.isError && <ErrorNote key={i} error={m.error} />)}
+        {runNow.data && (
+          <p role="status">
+            {t("schedules.queued", { n: runNow.data.message_count })} <Link to="/runs">{t("nav.runs")}</Link>
+          </p>
+        )}
+        <QueryState query={schedules}>
+          {(list) =>
+            list.length === 0 ? (
+              <p className="muted">{t("common.none")}</p>
+            ) : (
+              <ul className="plain" data-testid="schedules">
+                {list.map((s) => (
+                  <li key={s.id} data-testid="schedule" data-name={s.name}>
+                    <div className="row">
+                      <strong>{s.name}</strong>
+                      <code>{s.cron}</code>
+                    </div>
+                    <p className="small muted">
+                      {s.chats.length ? s.chats.join(", ") : t("schedules.allChats")} · {t("schedules.lookbackN", { n: s.lookback_hours })}
+                      {s.auto_approve && ` · ${t("schedules.autoApprove")} ≥ ${s.confidence_threshold.toFixed(2)}`}
+                      {!s.active && ` · ${t("settings.inactive")}`}
+                    </p>
+                    <p className="small muted">
+                      {t("schedules.last")}: {s.last_run_at ? formatDate(s.last_run_at) : "—"} · {t("schedules.next")}:{" "}
+                      {s.next_run_at ? formatDate(s.next_run_at) : "—"}
+                    </p>
+                    <div className="actions">
+                      <button type="button" className="secondary" onClick={() => runNow.mutate(s.id)} disabled={runNow.isPending}>
+                        {t("schedules.runNow")}
+                      </button>
+                      <button type="button" className="secondary" onClick={() => setEditing(s)}>
+                        {t("settings.edit")}
+                      </button>
+                      <ConfirmButton label={t("settings.delete")} onConfirm={() => remove.mutate(s.id)} />
+                    </div>
+                  </li>
+                ))}
+              </ul>
+            )
+          }
+        </QueryState>
+      </section>
+      <ScheduleForm key={editing?.id ?? `new-${round}`} editing={editing} onDone={done} />
+    </div>
+  );
+}
