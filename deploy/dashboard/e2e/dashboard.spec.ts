@@ -16,6 +16,7 @@ const PAGES = [
   { name: "tasks", path: "/tasks", ready: "[data-testid=task-board]" },
   { name: "search", path: "/search?q=%D1%80%D0%B5%D0%BB%D1%96%D0%B7&mode=keyword", ready: "[data-testid=search-results]" },
   { name: "jobs", path: "/jobs", ready: "form[aria-labelledby=start-title]" },
+  { name: "analysis", path: "/analysis", ready: "[data-testid=analysis-form]" },
   { name: "settings-providers", path: "/settings?tab=providers", ready: "[data-testid=providers] [data-testid=provider]" },
   { name: "settings-agents", path: "/settings?tab=agents", ready: "[data-testid=agents] [data-testid=agent]" },
   { name: "settings-projects", path: "/settings?tab=projects", ready: "[data-testid=project-form]" },

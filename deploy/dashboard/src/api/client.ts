@@ -9,6 +9,8 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly detail: string,
+    /** Facts the server adds to an error (its `errors`), e.g. how many proposals are still pending. */
+    readonly facts: Record<string, unknown> = {},
   ) {
     super(detail);
     this.name = "ApiError";
@@ -38,9 +40,14 @@ function detailOf(error: unknown, response: Response): string {
   return `${response.status} ${response.statusText}`;
 }
 
+function factsOf(error: unknown): Record<string, unknown> {
+  const errors = error && typeof error === "object" && "errors" in error ? (error as { errors: unknown }).errors : null;
+  return errors && typeof errors === "object" && !Array.isArray(errors) ? (errors as Record<string, unknown>) : {};
+}
+
 /** The response's data, or an ApiError carrying the server's `detail`. */
 export async function unwrap<T>(call: Promise<Result<T>>): Promise<T> {
   const { data, error, response } = await call;
-  if (!response.ok || error !== undefined) throw new ApiError(response.status, detailOf(error, response));
+  if (!response.ok || error !== undefined) throw new ApiError(response.status, detailOf(error, response), factsOf(error));
   return data as T;
 }

@@ -26,7 +26,7 @@ export const keys = {
   profiles: ["profiles"] as const,
   search: (params: object) => ["search", params] as const,
   proposals: ["proposals"] as const,
-  proposalList: (status: string) => ["proposals", "list", status] as const,
+  proposalList: (status: string, run: string | null = null) => ["proposals", "list", status, run] as const,
   proposal: (id: string) => ["proposals", "detail", id] as const,
   knowledge: ["knowledge"] as const,
   versionList: (state: string) => ["knowledge", "versions", state] as const,

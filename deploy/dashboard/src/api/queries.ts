@@ -43,10 +43,12 @@ export const tasksQuery = () =>
     queryFn: () => unwrap(api.GET("/api/v1/tasks", { params: { query: { limit: 500 } } })),
   });
 
-export const proposalsQuery = (status: "pending" | "approved" | "rejected" | "merged") =>
+/** `run`: only the proposals of this analysis run. */
+export const proposalsQuery = (status: "pending" | "approved" | "rejected" | "merged", run: string | null = null) =>
   queryOptions({
-    queryKey: keys.proposalList(status),
-    queryFn: () => unwrap(api.GET("/api/v1/proposals", { params: { query: { status, limit: 200 } } })),
+    queryKey: keys.proposalList(status, run),
+    queryFn: () =>
+      unwrap(api.GET("/api/v1/proposals", { params: { query: { status, limit: 200, ...(run ? { run_id: run } : {}) } } })),
   });
 
 export const pendingVersionsCountQuery = () =>
@@ -54,3 +56,9 @@ export const pendingVersionsCountQuery = () =>
     queryKey: keys.pendingVersions,
     queryFn: () => unwrap(api.GET("/api/v1/knowledge/versions/pending-count", {})),
   });
+
+export const projectsQuery = () =>
+  queryOptions({ queryKey: keys.projects, queryFn: () => unwrap(api.GET("/api/v1/projects", {})) });
+
+export const agentsQuery = () =>
+  queryOptions({ queryKey: keys.agents, queryFn: () => unwrap(api.GET("/api/v1/agents", { params: { query: {} } })) });

@@ -15,6 +15,7 @@ const KnowledgePage = lazy(() => import("@/features/knowledge/components/Knowled
 const RunsPage = lazy(() => import("@/features/runs/components/RunsPage").then((m) => ({ default: m.RunsPage })));
 const ProposalsPage = lazy(() => import("@/features/proposals/components/ProposalsPage").then((m) => ({ default: m.ProposalsPage })));
 const TasksBoard = lazy(() => import("@/features/tasks/components/TasksBoard").then((m) => ({ default: m.TasksBoard })));
+const AnalysisPage = lazy(() => import("@/features/analysis/components/AnalysisPage").then((m) => ({ default: m.AnalysisPage })));
 const SettingsPage = lazy(() => import("@/features/settings/components/SettingsPage").then((m) => ({ default: m.SettingsPage })));
 const JobsPage = lazy(() => import("@/features/jobs/components/JobsPage").then((m) => ({ default: m.JobsPage })));
 
@@ -34,6 +35,7 @@ function Workspace({ token }: { token: string }) {
             <Route path="knowledge" element={<KnowledgePage />} />
             <Route path="proposals" element={<ProposalsPage />} />
             <Route path="runs" element={<RunsPage />} />
+            <Route path="analysis" element={<AnalysisPage />} />
             <Route path="tasks" element={<TasksBoard />} />
             <Route path="search" element={<SearchPage />} />
             <Route path="jobs" element={<JobsPage />} />

@@ -14,6 +14,7 @@ export const NAV: { to: string; label: MessageKey }[] = [
   { to: "/knowledge", label: "nav.knowledge" },
   { to: "/proposals", label: "nav.proposals" },
   { to: "/runs", label: "nav.runs" },
+  { to: "/analysis", label: "nav.analysis" },
   { to: "/tasks", label: "nav.tasks" },
   { to: "/search", label: "nav.search" },
   { to: "/jobs", label: "nav.jobs" },

@@ -17,6 +17,7 @@ type I18n = {
   setLang: (lang: Lang) => void;
   t: (key: MessageKey, vars?: Record<string, string | number>) => string;
   formatDate: (iso: string) => string;
+  formatDay: (iso: string) => string;
   formatNumber: (n: number) => string;
   formatPercent: (ratio: number) => string;
 };
@@ -39,6 +40,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
   const value = useMemo<I18n>(() => {
     const locale = lang === "uk" ? "uk-UA" : "en-GB";
     const dates = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" });
+    const days = new Intl.DateTimeFormat(locale, { dateStyle: "medium" });
     const numbers = new Intl.NumberFormat(locale);
     const percent = new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 1 });
     return {
@@ -46,6 +48,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
       setLang,
       t: (key, vars) => translate(lang, key, vars),
       formatDate: (iso) => dates.format(new Date(iso)),
+      formatDay: (iso) => days.format(new Date(iso)),
       formatNumber: (n) => numbers.format(n),
       formatPercent: (r) => percent.format(r),
     };

@@ -6,8 +6,8 @@ import { proposalsQuery } from "@/api/queries";
 
 export type ProposalStatus = "pending" | "approved" | "rejected" | "merged";
 
-export function useProposals(status: ProposalStatus) {
-  return useQuery(proposalsQuery(status));
+export function useProposals(status: ProposalStatus, run: string | null = null) {
+  return useQuery(proposalsQuery(status, run));
 }
 
 export function useProposal(id: string | null) {

@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { useSearchParams } from "react-router-dom";
+import { Link, useSearchParams } from "react-router-dom";
 import { QueryState } from "@/components/QueryState";
 import { useHotkeys } from "@/components/useHotkeys";
 import { useI18n } from "@/i18n/I18nProvider";
@@ -15,13 +15,15 @@ export function ProposalsPage() {
   const { t, formatPercent } = useI18n();
   const [params, setParams] = useSearchParams();
   const status = (STATUSES as string[]).includes(params.get("status") ?? "") ? (params.get("status") as ProposalStatus) : "pending";
-  const list = useProposals(status);
+  const run = params.get("run");
+  const list = useProposals(status, run);
   const items = list.data ?? [];
   const selected = params.get("id");
   const { approve } = useReview();
   const [rejectFocus, setRejectFocus] = useState(0);
 
-  const go = (next: Record<string, string>) => setParams({ status, ...(selected ? { id: selected } : {}), ...next }, { replace: true });
+  const go = (next: Record<string, string>) =>
+    setParams({ status, ...(run ? { run } : {}), ...(selected ? { id: selected } : {}), ...next }, { replace: true });
   const move = (by: number) => {
     if (items.length === 0) return;
     const at = items.findIndex((p) => p.id === selected);
@@ -46,11 +48,17 @@ export function ProposalsPage() {
       <h1>{t("proposals.title")}</h1>
       <div role="tablist" aria-label={t("proposals.filter")} className="tabs">
         {STATUSES.map((s) => (
-          <button key={s} type="button" role="tab" aria-selected={s === status} className={s === status ? "" : "secondary"} onClick={() => setParams({ status: s })}>
+          <button key={s} type="button" role="tab" aria-selected={s === status} className={s === status ? "" : "secondary"} onClick={() => setParams({ status: s, ...(run ? { run } : {}) })}>
             {t(`proposals.status.${s}`)}
           </button>
         ))}
       </div>
+      {run && (
+        <p className="small" data-testid="run-filter">
+          {t("proposals.ofRun")} <Link to={`/analysis?run=${run}`}>{run.slice(0, 8)}</Link> ·{" "}
+          <Link to={`/proposals?status=${status}`}>{t("proposals.allRuns")}</Link>
+        </p>
+      )}
       <p className="muted small">{t("proposals.keys")}</p>
       <div className="split">
         <section aria-label={t("proposals.queue")}>

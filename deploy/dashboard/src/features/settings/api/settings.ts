@@ -4,6 +4,7 @@
 import { useMutation, useQuery, useQueryClient, type QueryKey } from "@tanstack/react-query";
 import { api, unwrap, type Schemas } from "@/api/client";
 import { keys } from "@/api/keys";
+import { agentsQuery, projectsQuery } from "@/api/queries";
 
 export type Provider = Schemas["Provider"];
 export type ProviderCreate = Schemas["ProviderCreate"];
@@ -60,7 +61,7 @@ export function useProviderWrites() {
 // --- agents --------------------------------------------------------------------------------------------------
 
 export function useAgents() {
-  return useQuery({ queryKey: keys.agents, queryFn: () => unwrap(api.GET("/api/v1/agents", { params: { query: {} } })) });
+  return useQuery(agentsQuery());
 }
 
 export function useAgentStats(id: string) {
@@ -82,7 +83,7 @@ export function useAgentUpdate() {
 // --- projects ------------------------------------------------------------------------------------------------
 
 export function useProjects() {
-  return useQuery({ queryKey: keys.projects, queryFn: () => unwrap(api.GET("/api/v1/projects", {})) });
+  return useQuery(projectsQuery());
 }
 
 export function useProjectWrites() {
