@@ -68,3 +68,21 @@ export function seedProposals(count: number): string[] {
   });
   return JSON.parse(out.toString().trim().split("\n").at(-1)!);
 }
+
+/** Elements that stick out past the right edge of the screen (the page would scroll sideways): empty when the
+ * layout fits, else a few of them named by tag, class and text, so a failure says what to fix. */
+export async function overflowing(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    if (document.documentElement.scrollWidth <= width + 1) return [];
+    const out: string[] = [];
+    for (const el of Array.from(document.querySelectorAll("body *"))) {
+      const box = el.getBoundingClientRect();
+      if (box.right > width + 1 && box.width > 0) {
+        out.push(`${el.tagName.toLowerCase()}.${el.className} ${Math.round(box.right)}px: ${(el.textContent ?? "").slice(0, 40)}`);
+        if (out.length >= 5) break;
+      }
+    }
+    return out.length ? out : [`scrollWidth ${document.documentElement.scrollWidth} > ${width}`];
+  });
+}

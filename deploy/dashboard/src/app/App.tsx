@@ -16,6 +16,10 @@ const RunsPage = lazy(() => import("@/features/runs/components/RunsPage").then((
 const ProposalsPage = lazy(() => import("@/features/proposals/components/ProposalsPage").then((m) => ({ default: m.ProposalsPage })));
 const TasksBoard = lazy(() => import("@/features/tasks/components/TasksBoard").then((m) => ({ default: m.TasksBoard })));
 const AnalysisPage = lazy(() => import("@/features/analysis/components/AnalysisPage").then((m) => ({ default: m.AnalysisPage })));
+const TopicsPage = lazy(() => import("@/features/knowledge/components/TopicsPage").then((m) => ({ default: m.TopicsPage })));
+const TopicDetailPage = lazy(() => import("@/features/knowledge/components/TopicDetailPage").then((m) => ({ default: m.TopicDetailPage })));
+const AtomsPage = lazy(() => import("@/features/knowledge/components/AtomsPage").then((m) => ({ default: m.AtomsPage })));
+const AtomDetailPage = lazy(() => import("@/features/knowledge/components/AtomDetailPage").then((m) => ({ default: m.AtomDetailPage })));
 const SettingsPage = lazy(() => import("@/features/settings/components/SettingsPage").then((m) => ({ default: m.SettingsPage })));
 const JobsPage = lazy(() => import("@/features/jobs/components/JobsPage").then((m) => ({ default: m.JobsPage })));
 
@@ -33,6 +37,10 @@ function Workspace({ token }: { token: string }) {
             <Route index element={<OverviewPage />} />
             <Route path="messages" element={<MessagesPage />} />
             <Route path="knowledge" element={<KnowledgePage />} />
+            <Route path="topics" element={<TopicsPage />} />
+            <Route path="topics/:id" element={<TopicDetailPage />} />
+            <Route path="atoms" element={<AtomsPage />} />
+            <Route path="atoms/:id" element={<AtomDetailPage />} />
             <Route path="proposals" element={<ProposalsPage />} />
             <Route path="runs" element={<RunsPage />} />
             <Route path="analysis" element={<AnalysisPage />} />

@@ -12,6 +12,8 @@ export const NAV: { to: string; label: MessageKey }[] = [
   { to: "/", label: "nav.overview" },
   { to: "/messages", label: "nav.messages" },
   { to: "/knowledge", label: "nav.knowledge" },
+  { to: "/topics", label: "nav.topics" },
+  { to: "/atoms", label: "nav.atoms" },
   { to: "/proposals", label: "nav.proposals" },
   { to: "/runs", label: "nav.runs" },
   { to: "/analysis", label: "nav.analysis" },
