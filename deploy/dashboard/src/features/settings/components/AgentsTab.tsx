@@ -88,9 +88,11 @@ function AgentForm({ agent, onDone }: { agent: Agent; onDone: () => void }) {
       </label>
       <label>
         {t("agents.prompt")}
-        <textarea value={prompt} onChange={(e) => setPrompt(e.target.value)} rows={4} maxLength={20000} name="custom_prompt" />
-        <span className="small muted">{t("agents.promptHint")}</span>
+        <textarea value={prompt} onChange={(e) => setPrompt(e.target.value)} rows={4} maxLength={20000} name="custom_prompt" aria-describedby={`prompt-hint-${agent.id}`} />
       </label>
+      <span id={`prompt-hint-${agent.id}`} className="small muted">
+        {t("agents.promptHint")}
+      </span>
       <label className="inline">
         <input type="checkbox" checked={active} onChange={(e) => setActive(e.target.checked)} name="active" />
         {t("settings.active")}

@@ -83,23 +83,23 @@ function ProjectForm({ editing, onDone }: { editing: Project | null; onDone: () 
       <label>
         {t("projects.keywords")}
         <textarea value={keywords} onChange={(e) => setKeywords(e.target.value)} rows={2} name="keywords" aria-describedby="keywords-hint" />
-        <span id="keywords-hint" className="small muted">{t("projects.keywordsHint")}</span>
       </label>
+      <span id="keywords-hint" className="small muted">{t("projects.keywordsHint")}</span>
       <label>
         {t("projects.glossary")}
         <textarea value={glossary} onChange={(e) => setGlossary(e.target.value)} rows={3} name="glossary" aria-describedby="glossary-hint" />
-        <span id="glossary-hint" className="small muted">{t("projects.glossaryHint")}</span>
       </label>
+      <span id="glossary-hint" className="small muted">{t("projects.glossaryHint")}</span>
       <label>
         {t("projects.components")}
         <textarea value={components} onChange={(e) => setComponents(e.target.value)} rows={3} name="components" aria-describedby="components-hint" />
-        <span id="components-hint" className="small muted">{t("projects.componentsHint")}</span>
       </label>
+      <span id="components-hint" className="small muted">{t("projects.componentsHint")}</span>
       <label>
         {t("projects.rules")}
         <textarea value={rules} onChange={(e) => setRules(e.target.value)} rows={3} name="priority_rules" aria-describedby="rules-hint" />
-        <span id="rules-hint" className="small muted">{t("projects.rulesHint")}</span>
       </label>
+      <span id="rules-hint" className="small muted">{t("projects.rulesHint")}</span>
       <label className="inline">
         <input type="checkbox" checked={active} onChange={(e) => setActive(e.target.checked)} name="active" />
         {t("settings.active")}

@@ -5,7 +5,7 @@ import { useState, type FormEvent } from "react";
 import { ConfirmButton } from "@/components/ConfirmButton";
 import { ErrorNote, QueryState } from "@/components/QueryState";
 import { useI18n } from "@/i18n/I18nProvider";
-import { useProviderModels, useProviders, useProviderWrites, type Provider, type ProviderCreate } from "../api/settings";
+import { useProviderModels, useProviders, useProviderWrites, type Provider, type ProviderCreate, type ProviderPatch } from "../api/settings";
 
 const TYPES: ProviderCreate["type"][] = ["openai", "ollama", "openai_compatible", "local"];
 const LOCAL_ID = "00000000-0000-4000-8000-000000000001";
@@ -30,7 +30,27 @@ function Models({ id }: { id: string }) {
   );
 }
 
-function ProviderForm({ editing, onDone }: { editing: Provider | null; onDone: () => void }) {
+type Draft = { name: string; type: ProviderCreate["type"]; baseUrl: string; apiKey: string; removeKey: boolean; active: boolean };
+
+/** What a new provider sends: the key only when one was typed; no address or key for the in-process one. */
+export function providerCreate(d: Draft): ProviderCreate {
+  const remote = d.type !== "local";
+  return {
+    name: d.name.trim(),
+    type: d.type,
+    base_url: remote ? d.baseUrl.trim() || null : null,
+    active: d.active,
+    ...(remote && d.apiKey ? { api_key: d.apiKey } : {}),
+  };
+}
+
+/** What an edit sends: a typed key replaces the stored one, "remove" sends null, an empty field keeps it. */
+export function providerPatch(d: Draft): ProviderPatch {
+  const key = d.removeKey ? { api_key: null } : d.apiKey ? { api_key: d.apiKey } : {};
+  return { name: d.name.trim(), base_url: d.type === "local" ? null : d.baseUrl.trim() || null, active: d.active, ...key };
+}
+
+export function ProviderForm({ editing, onDone }: { editing: Provider | null; onDone: () => void }) {
   const { t } = useI18n();
   const { create, update } = useProviderWrites();
   const [name, setName] = useState(editing?.name ?? "");
@@ -42,14 +62,10 @@ function ProviderForm({ editing, onDone }: { editing: Provider | null; onDone: (
   const save = editing ? update : create;
   const submit = (ev: FormEvent) => {
     ev.preventDefault();
-    const base_url = baseUrl.trim() || null;
+    const draft = { name, type, baseUrl, apiKey, removeKey, active };
     const done = { onSuccess: () => (setApiKey(""), onDone()) };
-    if (editing) {
-      const key = removeKey ? { api_key: null } : apiKey ? { api_key: apiKey } : {};
-      update.mutate({ id: editing.id, body: { name: name.trim(), base_url, active, ...key } }, done);
-    } else {
-      create.mutate({ name: name.trim(), type, base_url, active, ...(apiKey ? { api_key: apiKey } : {}) }, done);
-    }
+    if (editing) update.mutate({ id: editing.id, body: providerPatch(draft) }, done);
+    else create.mutate(providerCreate(draft), done);
   };
   const local = type === "local";
   return (
@@ -95,10 +111,10 @@ function ProviderForm({ editing, onDone }: { editing: Provider | null; onDone: (
               name="api_key"
               aria-describedby="api-key-hint"
             />
-            <span id="api-key-hint" className="small muted">
+          </label>
+          <span id="api-key-hint" className="small muted">
               {editing?.has_api_key ? t("providers.keyKeep") : t("providers.keyHint")}
             </span>
-          </label>
           {editing?.has_api_key && (
             <label className="inline">
               <input type="checkbox" checked={removeKey} onChange={(e) => setRemoveKey(e.target.checked)} name="remove_key" />

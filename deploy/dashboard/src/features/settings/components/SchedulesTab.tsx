@@ -54,8 +54,8 @@ function ScheduleForm({ editing, onDone }: { editing: Schedule | null; onDone: (
       <label>
         {t("schedules.cron")}
         <input value={cron} onChange={(e) => setCron(e.target.value)} required maxLength={100} name="cron" aria-describedby="cron-hint" spellCheck={false} />
-        <span id="cron-hint" className="small muted">{t("schedules.cronHint")}</span>
       </label>
+      <span id="cron-hint" className="small muted">{t("schedules.cronHint")}</span>
       <label>
         {t("schedules.agent")}
         <select value={agentId} onChange={(e) => setAgentId(e.target.value)} name="agent">
@@ -85,8 +85,8 @@ function ScheduleForm({ editing, onDone }: { editing: Schedule | null; onDone: (
             </option>
           ))}
         </select>
-        <span id="chats-hint" className="small muted">{t("schedules.chatsHint")}</span>
       </label>
+      <span id="chats-hint" className="small muted">{t("schedules.chatsHint")}</span>
       <label>
         {t("schedules.lookback")}
         <input type="number" min={1} max={2160} value={lookback} onChange={(e) => setLookback(e.target.value)} required name="lookback_hours" />
