@@ -85,3 +85,32 @@ test("a provider created with a key never shows the key back; its validation err
   for (const body of bodies) expect(body).not.toContain(secret);
   expect(errors).toEqual([]);
 });
+
+test("an analysis schedule made in the UI runs now, and its run shows on the analysis page", async ({ page, request }) => {
+  const errors = collectErrors(page);
+  const name = `Щоденний аналіз ${Date.now()}`;
+  await open(page, "/settings?tab=schedules");
+  const form = page.getByTestId("schedule-form");
+  await form.getByLabel("Назва").fill(name);
+  await form.getByLabel("Cron").fill("0 3 * * *");
+  await form.getByLabel("Що запускати").selectOption("analysis");
+  await expect(form.locator("select[name=chats]")).toHaveCount(0); // extraction-only fields go away
+  await form.locator("input[name=lookback_hours]").fill("72");
+  await form.getByRole("button", { name: "Створити" }).click();
+
+  const row = page.locator(`[data-testid=schedule][data-name="${name}"]`);
+  await expect(row).toContainText("аналіз");
+  const saved = (await apiGet<{ name: string; kind: string; lookback_hours: number; cron: string }[]>(request, "/api/v1/knowledge/schedules")).find(
+    (s) => s.name === name,
+  )!;
+  expect([saved.kind, saved.lookback_hours, saved.cron]).toEqual(["analysis", 72, "0 3 * * *"]);
+
+  await row.getByRole("button", { name: "Запустити зараз" }).click();
+  const started = page.getByTestId("schedule-started");
+  await expect(started).toBeVisible();
+  await started.getByRole("link").click();
+  await expect(page.locator("[data-testid=analysis-runs] .highlight")).toBeVisible();
+  await expect(page.locator("[data-testid=analysis-runs] > li", { has: page.locator(".highlight") })).toContainText(`scheduled:${name}`);
+  await page.screenshot({ path: `${ARTIFACTS}/schedule-analysis-run.png`, fullPage: true });
+  expect(errors).toEqual([]);
+});

@@ -297,7 +297,7 @@ export const en: Record<MessageKey, string> = {
   "rules.global": "every run (global)",
   "rules.preview": "How many would it approve?",
   "rules.wouldApprove": "would approve now: {n}",
-  "schedules.title": "Extraction schedules",
+  "schedules.title": "Schedules",
   "schedules.new": "New schedule",
   "schedules.edit": "Editing schedule “{name}”",
   "schedules.cron": "Cron",
@@ -368,4 +368,8 @@ export const en: Record<MessageKey, string> = {
   "browse.versionState.rejected": "rejected",
   "browse.linksOut": "Links to",
   "browse.linksIn": "Linked from",
+  "schedules.kind": "What it runs",
+  "schedules.kind.extraction": "knowledge extraction",
+  "schedules.kind.analysis": "analysis (task proposals)",
+  "schedules.analysisStarted": "An analysis run was created and started.",
 };

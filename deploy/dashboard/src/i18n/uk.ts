@@ -296,7 +296,7 @@ export const uk = {
   "rules.global": "усі запуски (глобальне)",
   "rules.preview": "Скільки схвалить?",
   "rules.wouldApprove": "схвалило б зараз: {n}",
-  "schedules.title": "Розклади видобування",
+  "schedules.title": "Розклади",
   "schedules.new": "Новий розклад",
   "schedules.edit": "Зміна розкладу «{name}»",
   "schedules.cron": "Cron",
@@ -367,6 +367,10 @@ export const uk = {
   "browse.versionState.rejected": "відхилено",
   "browse.linksOut": "Посилається на",
   "browse.linksIn": "На нього посилаються",
+  "schedules.kind": "Що запускати",
+  "schedules.kind.extraction": "видобування знань",
+  "schedules.kind.analysis": "аналіз (пропозиції завдань)",
+  "schedules.analysisStarted": "Запуск аналізу створено й запущено.",
 } as const;
 
 export type MessageKey = keyof typeof uk;

@@ -145,7 +145,7 @@ export function useRuleWrites() {
   };
 }
 
-// --- extraction schedules ------------------------------------------------------------------------------------
+// --- schedules (extraction or analysis) ------------------------------------------------------------------------------------
 
 export function useSchedules() {
   return useQuery({ queryKey: keys.schedules, queryFn: () => unwrap(api.GET("/api/v1/knowledge/schedules", {})) });
@@ -171,7 +171,8 @@ export function useScheduleWrites() {
     }),
     runNow: useMutation({
       mutationFn: (id: string) => unwrap(api.POST("/api/v1/knowledge/schedules/{schedule_id}/run", { params: path(id) })),
-      onSuccess: () => client.invalidateQueries({ queryKey: keys.runList }),
+      // An extraction schedule queues an extraction run; an analysis schedule creates and starts an analysis run.
+      onSuccess: () => Promise.all([keys.runList, keys.analysis, keys.schedules].map((queryKey) => client.invalidateQueries({ queryKey }))),
     }),
   };
 }

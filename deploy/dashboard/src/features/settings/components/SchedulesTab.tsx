@@ -1,21 +1,86 @@
-// Extraction schedules (cron, chats, lookback, auto-approval): list with the next due time, create / edit /
-// delete, and run one now (its run shows on the runs page).
+// Schedules (cron and a lookback window): an extraction schedule (chats, minimum score, auto-approval) or an
+// analysis schedule (a project, a task proposer). List with the next due time, create / edit / delete, and run
+// one now (its run shows on the runs or the analysis page).
 import { useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Link } from "react-router-dom";
 import type { AtomType } from "@/api/enums";
-import { chatsQuery } from "@/api/queries";
+import { chatsQuery, projectsQuery } from "@/api/queries";
 import { AtomTypePicker } from "@/components/AtomTypePicker";
 import { ConfirmButton } from "@/components/ConfirmButton";
 import { ErrorNote, QueryState } from "@/components/QueryState";
 import { useI18n } from "@/i18n/I18nProvider";
 import { useAgents, useSchedules, useScheduleWrites, type Schedule, type ScheduleCreate } from "../api/settings";
 
+type Kind = ScheduleCreate["kind"];
+type Setter<T> = (value: T) => void;
+
+/** What only an extraction schedule has: its chats, a message score floor and auto-approval. */
+function ExtractionFields(p: {
+  chats: { chat_id: string; title: string | null }[];
+  chosen: string[];
+  setChosen: Setter<string[]>;
+  minScore: string;
+  setMinScore: Setter<string>;
+  autoApprove: boolean;
+  setAutoApprove: Setter<boolean>;
+  threshold: string;
+  setThreshold: Setter<string>;
+  types: AtomType[];
+  setTypes: Setter<AtomType[]>;
+}) {
+  const { t } = useI18n();
+  return (
+    <>
+      <label>
+        {t("jobs.chats")}
+        <select
+          multiple
+          value={p.chosen}
+          onChange={(e) => p.setChosen([...e.target.selectedOptions].map((o) => o.value))}
+          name="chats"
+          size={Math.min(5, Math.max(2, p.chats.length))}
+          aria-describedby="chats-hint"
+        >
+          {p.chats.map((c) => (
+            <option key={c.chat_id} value={c.chat_id}>
+              {c.title ?? c.chat_id}
+            </option>
+          ))}
+        </select>
+      </label>
+      <span id="chats-hint" className="small muted">
+        {t("schedules.chatsHint")}
+      </span>
+      <label>
+        {t("schedules.minScore")}
+        <input type="number" min={0} max={1} step={0.05} value={p.minScore} onChange={(e) => p.setMinScore(e.target.value)} name="min_score" />
+      </label>
+      <label className="inline">
+        <input type="checkbox" checked={p.autoApprove} onChange={(e) => p.setAutoApprove(e.target.checked)} name="auto_approve" />
+        {t("schedules.autoApprove")}
+      </label>
+      {p.autoApprove && (
+        <>
+          <label>
+            {t("rules.minConfidence")}
+            <input type="number" min={0} max={1} step={0.01} value={p.threshold} onChange={(e) => p.setThreshold(e.target.value)} required name="confidence_threshold" />
+          </label>
+          <AtomTypePicker legend={t("rules.types")} value={p.types} onChange={p.setTypes} />
+        </>
+      )}
+    </>
+  );
+}
+
 function ScheduleForm({ editing, onDone }: { editing: Schedule | null; onDone: () => void }) {
   const { t } = useI18n();
   const agents = useAgents();
   const chats = useQuery(chatsQuery());
+  const projects = useQuery(projectsQuery());
   const { create, update } = useScheduleWrites();
+  const [kind, setKind] = useState<Kind>(editing?.kind ?? "extraction");
+  const [projectId, setProjectId] = useState(editing?.project_id ?? "");
   const [name, setName] = useState(editing?.name ?? "");
   const [cron, setCron] = useState(editing?.cron ?? "0 * * * *");
   const [agentId, setAgentId] = useState(editing?.agent_id ?? "");
@@ -29,16 +94,20 @@ function ScheduleForm({ editing, onDone }: { editing: Schedule | null; onDone: (
   const save = editing ? update : create;
   const submit = (ev: FormEvent) => {
     ev.preventDefault();
+    const extraction = kind === "extraction";
     const body: ScheduleCreate = {
       name: name.trim(),
       cron: cron.trim(),
+      kind,
+      project_id: extraction ? null : projectId || null,
       agent_id: agentId || null,
-      chats: chosen,
-      min_score: minScore === "" ? null : Number(minScore),
+      // The chat filter, score floor and auto-approval steer extractions only.
+      chats: extraction ? chosen : [],
+      min_score: extraction && minScore !== "" ? Number(minScore) : null,
       lookback_hours: Number(lookback),
-      auto_approve: autoApprove,
+      auto_approve: extraction && autoApprove,
       confidence_threshold: Number(threshold),
-      allowed_atom_types: types,
+      allowed_atom_types: extraction ? types : [],
       active,
     };
     if (editing) update.mutate({ id: editing.id, body }, { onSuccess: onDone });
@@ -57,11 +126,31 @@ function ScheduleForm({ editing, onDone }: { editing: Schedule | null; onDone: (
       </label>
       <span id="cron-hint" className="small muted">{t("schedules.cronHint")}</span>
       <label>
+        {t("schedules.kind")}
+        <select value={kind} onChange={(e) => (setKind(e.target.value as Kind), setAgentId(""))} name="kind">
+          <option value="extraction">{t("schedules.kind.extraction")}</option>
+          <option value="analysis">{t("schedules.kind.analysis")}</option>
+        </select>
+      </label>
+      {kind === "analysis" && (
+        <label>
+          {t("analysis.project")}
+          <select value={projectId} onChange={(e) => setProjectId(e.target.value)} name="project">
+            <option value="">{t("analysis.noProject")}</option>
+            {(projects.data ?? []).map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+      <label>
         {t("schedules.agent")}
         <select value={agentId} onChange={(e) => setAgentId(e.target.value)} name="agent">
-          <option value="">{t("schedules.defaultAgent")}</option>
+          <option value="">{kind === "analysis" ? t("analysis.defaultAgent") : t("schedules.defaultAgent")}</option>
           {(agents.data ?? [])
-            .filter((a) => a.role === "knowledge_extractor")
+            .filter((a) => a.role === (kind === "analysis" ? "task_proposer" : "knowledge_extractor"))
             .map((a) => (
               <option key={a.id} value={a.id}>
                 {a.name}
@@ -70,43 +159,23 @@ function ScheduleForm({ editing, onDone }: { editing: Schedule | null; onDone: (
         </select>
       </label>
       <label>
-        {t("jobs.chats")}
-        <select
-          multiple
-          value={chosen}
-          onChange={(e) => setChosen([...e.target.selectedOptions].map((o) => o.value))}
-          name="chats"
-          size={Math.min(5, Math.max(2, chats.data?.length ?? 2))}
-          aria-describedby="chats-hint"
-        >
-          {(chats.data ?? []).map((c) => (
-            <option key={c.chat_id} value={c.chat_id}>
-              {c.title ?? c.chat_id}
-            </option>
-          ))}
-        </select>
-      </label>
-      <span id="chats-hint" className="small muted">{t("schedules.chatsHint")}</span>
-      <label>
         {t("schedules.lookback")}
         <input type="number" min={1} max={2160} value={lookback} onChange={(e) => setLookback(e.target.value)} required name="lookback_hours" />
       </label>
-      <label>
-        {t("schedules.minScore")}
-        <input type="number" min={0} max={1} step={0.05} value={minScore} onChange={(e) => setMinScore(e.target.value)} name="min_score" />
-      </label>
-      <label className="inline">
-        <input type="checkbox" checked={autoApprove} onChange={(e) => setAutoApprove(e.target.checked)} name="auto_approve" />
-        {t("schedules.autoApprove")}
-      </label>
-      {autoApprove && (
-        <>
-          <label>
-            {t("rules.minConfidence")}
-            <input type="number" min={0} max={1} step={0.01} value={threshold} onChange={(e) => setThreshold(e.target.value)} required name="confidence_threshold" />
-          </label>
-          <AtomTypePicker legend={t("rules.types")} value={types} onChange={setTypes} />
-        </>
+      {kind === "extraction" && (
+        <ExtractionFields
+          chats={chats.data ?? []}
+          chosen={chosen}
+          setChosen={setChosen}
+          minScore={minScore}
+          setMinScore={setMinScore}
+          autoApprove={autoApprove}
+          setAutoApprove={setAutoApprove}
+          threshold={threshold}
+          setThreshold={setThreshold}
+          types={types}
+          setTypes={setTypes}
+        />
       )}
       <label className="inline">
         <input type="checkbox" checked={active} onChange={(e) => setActive(e.target.checked)} name="active" />
@@ -130,6 +199,7 @@ function ScheduleForm({ editing, onDone }: { editing: Schedule | null; onDone: (
 export function SchedulesTab() {
   const { t, formatDate } = useI18n();
   const schedules = useSchedules();
+  const projects = useQuery(projectsQuery());
   const { remove, runNow } = useScheduleWrites();
   const [editing, setEditing] = useState<Schedule | null>(null);
   const [round, setRound] = useState(0);
@@ -140,8 +210,16 @@ export function SchedulesTab() {
         <h2 id="schedules-title">{t("schedules.title")}</h2>
         {[remove, runNow].map((m, i) => m.isError && <ErrorNote key={i} error={m.error} />)}
         {runNow.data && (
-          <p role="status">
-            {t("schedules.queued", { n: runNow.data.message_count })} <Link to="/runs">{t("nav.runs")}</Link>
+          <p role="status" data-testid="schedule-started">
+            {"window_start" in runNow.data ? (
+              <>
+                {t("schedules.analysisStarted")} <Link to={`/analysis?run=${runNow.data.id}`}>{t("nav.analysis")}</Link>
+              </>
+            ) : (
+              <>
+                {t("schedules.queued", { n: runNow.data.message_count })} <Link to="/runs">{t("nav.runs")}</Link>
+              </>
+            )}
           </p>
         )}
         <QueryState query={schedules}>
@@ -154,10 +232,16 @@ export function SchedulesTab() {
                   <li key={s.id} data-testid="schedule" data-name={s.name}>
                     <div className="row">
                       <strong>{s.name}</strong>
+                      <span className="badge">{t(`schedules.kind.${s.kind}`)}</span>
                       <code>{s.cron}</code>
                     </div>
                     <p className="small muted">
-                      {s.chats.length ? s.chats.join(", ") : t("schedules.allChats")} · {t("schedules.lookbackN", { n: s.lookback_hours })}
+                      {s.kind === "analysis"
+                        ? (projects.data?.find((p) => p.id === s.project_id)?.name ?? t("analysis.noProject"))
+                        : s.chats.length
+                          ? s.chats.join(", ")
+                          : t("schedules.allChats")}{" "}
+                      · {t("schedules.lookbackN", { n: s.lookback_hours })}
                       {s.auto_approve && ` · ${t("schedules.autoApprove")} ≥ ${s.confidence_threshold.toFixed(2)}`}
                       {!s.active && ` · ${t("settings.inactive")}`}
                     </p>
