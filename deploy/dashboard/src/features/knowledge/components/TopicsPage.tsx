@@ -1,7 +1,7 @@
 // Topics with their counts (live atoms, messages, versions waiting); search by name and description; archived
 // ones on request. Each opens its detail with its atoms and messages.
 import { useState, type FormEvent } from "react";
-import { Link, useSearchParams } from "react-router-dom";
+import { Link, NavLink, useSearchParams } from "react-router-dom";
 import { QueryState } from "@/components/QueryState";
 import { useI18n } from "@/i18n/I18nProvider";
 import { useLiveTopics } from "@/live/LiveProvider";
@@ -84,8 +84,9 @@ export function BrowseTabs() {
 
 function NavTab({ to, label }: { to: string; label: string }) {
   return (
-    <Link to={to} className="tab-link">
+    // NavLink marks the current view with aria-current="page".
+    <NavLink to={to} end className="tab-link">
       {label}
-    </Link>
+    </NavLink>
   );
 }
