@@ -45,6 +45,9 @@ def sizes(dist: Path) -> None:
     first_gz = sum(len(gzip.compress(p.read_bytes(), 9)) for p in first)
     print(f"bundle: {len(assets)} files, {kb(total)} raw, {kb(total_gz)} gzip")
     print(f"overview's first load (entry + css + overview chunk): {kb(first_raw)} raw, {kb(first_gz)} gzip")
+    # Each page is its own chunk, loaded when first opened: the biggest ones say what a page adds on top.
+    pages = sorted((p for p in assets if p.suffix == ".js" and p not in initial), key=lambda p: -p.stat().st_size)
+    print("largest page chunks: " + ", ".join(f"{p.name.split('-')[0]} {kb(p.stat().st_size)}" for p in pages[:4]))
 
 
 def first_load(runs: int) -> None:
