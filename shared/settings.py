@@ -71,6 +71,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     llm_timeout_s: float = 60.0  # one LLM call (the SDK retries nothing; the extractor retries once)
     hnsw_ef_search: int = 64  # bench/search.py at 100k: recall@10 0.976, p95 3.7 ms (40: 0.967; 100: 0.985)
     embed_rpc_timeout_s: float = 5.0  # the gateway answers 503 when the embedder does not reply in time
+    search_rerank: str = "off"  # off | local | http: the rerank stage of search (README, bench/search_quality.py)
+    rerank_depth: int = 30  # the first pass's best hits the rerank stage reorders
+    rerank_url: str = ""  # http: the /rerank endpoint (Cohere/Jina protocol)
+    rerank_model: str = ""
+    rerank_api_key: str = ""  # a secret: never logged (see __repr__)
+    rerank_timeout_s: float = 5.0  # an http reranker slower than this is skipped (the first pass's order stands)
     telegram_webhook_secret: str = ""
     telegram_api_id: int = 0  # live listener + backfill need all three Telegram settings
     telegram_api_hash: str = ""
@@ -141,6 +147,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             llm_timeout_s=float(_env("TT_LLM_TIMEOUT_S", "60")),
             hnsw_ef_search=int(_env("TT_HNSW_EF_SEARCH", "64")),
             embed_rpc_timeout_s=float(_env("TT_EMBED_RPC_TIMEOUT_S", "5")),
+            search_rerank=_env("TT_SEARCH_RERANK", "off").strip().lower(),
+            rerank_depth=int(_env("TT_RERANK_DEPTH", "30")),
+            rerank_url=_env("TT_RERANK_URL", ""),
+            rerank_model=_env("TT_RERANK_MODEL", ""),
+            rerank_api_key=_env("TT_RERANK_API_KEY", ""),
+            rerank_timeout_s=float(_env("TT_RERANK_TIMEOUT_S", "5")),
             telegram_webhook_secret=_env("TELEGRAM_WEBHOOK_SECRET", ""),
             telegram_api_id=int(_env("TELEGRAM_API_ID", "0") or 0),
             telegram_api_hash=_env("TELEGRAM_API_HASH", ""),

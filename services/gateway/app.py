@@ -55,6 +55,7 @@ from services.gateway.projector import ProjectorStatus, project
 from services.gateway.rate_limit import RateLimiter, rate_limit_guard
 from services.gateway.read_cache import PositionCache
 from services.gateway.relay import RelaySubscriber
+from services.gateway.search.rerank import configured_reranker
 from services.gateway.writes import EntityLocks
 from services.gateway.ws import ws_handler
 from shared.bus.publisher import Publisher
@@ -112,6 +113,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         state = app.state
+        state.reranker = configured_reranker(settings)
         await asyncio.to_thread(warm_up)  # the lemmatiser's dictionaries, before the first batch is projected
         state.pool = await create_pool(settings.database_url)
         state.nc = await nats.connect(

@@ -150,11 +150,13 @@ async def wait_until_searchable(pool: asyncpg.Pool, total: int, *, timeout: floa
 Search = Callable[[str, str, int], Awaitable[list[str]]]
 
 
-def api_search(client: httpx.AsyncClient) -> Search:
-    """Message keys as GET /api/v1/search ranks them."""
+def api_search(client: httpx.AsyncClient, rerank: bool | None = None) -> Search:
+    """Message keys as GET /api/v1/search ranks them (rerank: the API's `rerank`, None = its default)."""
 
     async def search(query: str, mode: str, limit: int) -> list[str]:
         params: dict[str, Any] = {"q": query, "mode": mode, "types": "messages", "limit": limit}
+        if rerank is not None:
+            params["rerank"] = str(rerank).lower()
         response = await client.get("/api/v1/search", params=params)
         response.raise_for_status()
         return [hit["id"] for hit in response.json()["results"]]

@@ -30,6 +30,7 @@ _RU_ONLY = frozenset("ыэъё")
 _CYRILLIC = re.compile(r"[а-яіїєґёыэъ]")
 _MAX_MORPH_LEMMAS = 2  # more dictionary readings than this are rare homonyms that only add false matches
 _CACHE = 200_000  # distinct words; chat vocabulary is small, so nearly every lookup is a cache hit
+_TEXT_CACHE = 20_000  # distinct whole texts (a few MB)
 
 # Closed-class words (prepositions, conjunctions, particles, pronouns, auxiliaries): they carry no subject,
 # so a query ignores them when it has other words (the index keeps them for phrase positions).
@@ -127,8 +128,10 @@ def is_function_word(word: str) -> bool:
     return word in _FUNCTION_WORDS
 
 
+@lru_cache(maxsize=_TEXT_CACHE)
 def index_text(text: str) -> str:
-    """What the search column is built from: every candidate lemma of every word, in text order."""
+    """What the search column is built from: every candidate lemma of every word, in text order. Cached per
+    whole text too: a chat repeats its short texts («ок», «+1», «дякую!», «👍») all day."""
     return " ".join(lemma for word in words(text) for lemma in lemmas(word))
 
 

@@ -14,6 +14,7 @@ from services.gateway.search import queries
 from services.gateway.search.embed_client import EmbeddingUnavailable
 from services.gateway.search.hits import Hit
 from services.gateway.search.params import MAX_LIMIT, parse_limit, parse_threshold, search_params
+from services.gateway.search.rerank import LocalReranker, Reranker
 from services.gateway.search.service import SearchResponse, search, similar_messages
 from shared.settings import Settings
 
@@ -41,6 +42,14 @@ def _checked(call: Any, *args: Any, **kwargs: Any) -> Any:
         raise ClientException(detail=str(exc)) from None
 
 
+def _reranker(state: Any, wanted: bool | None) -> Reranker | None:
+    """rerank=true takes the configured reranker (the local one when none is), false none, absent the default."""
+    configured: Reranker | None = state.reranker
+    if wanted is None:
+        return configured
+    return (configured or LocalReranker()) if wanted else None
+
+
 class SearchController(Controller):
     path = "/api/v1"
     tags = ["search"]
@@ -56,6 +65,9 @@ class SearchController(Controller):
         threshold: Annotated[
             float | None, Parameter(description="cosine similarity cut-off [0, 1]; 0 (default) ranks without one")
         ] = None,
+        rerank: Annotated[
+            bool | None, Parameter(description="reorder the best hits with the rerank stage; default TT_SEARCH_RERANK")
+        ] = None,
     ) -> SearchResponse:
         """Keyword (PostgreSQL full text), semantic (HNSW cosine) or hybrid (reciprocal rank fusion) search."""
         state = request.app.state
@@ -70,6 +82,8 @@ class SearchController(Controller):
                 prefix=state.prefix,
                 ef_search=settings.hnsw_ef_search,
                 embed_timeout=settings.embed_rpc_timeout_s,
+                reranker=_reranker(state, rerank),
+                rerank_depth=settings.rerank_depth,
             )
         except EmbeddingUnavailable as exc:
             raise ServiceUnavailableException(detail=f"semantic search is unavailable: {exc}") from None

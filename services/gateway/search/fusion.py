@@ -36,10 +36,14 @@ def reciprocal_rank_fusion(
 # reply thread within THREAD_HOPS, a knowledge hit's sources); chosen on the tuning half of
 # data/search_queries.json by bench/search_quality.py, reported on the held-out half (README).
 # The linked weight stays at or below the others so a linked message never outranks the hit leading to it.
-HYBRID_WEIGHTS = (1.5, 1.0, 1.0)
+HYBRID_WEIGHTS = (1.5, 1.0, 0.5)
 HYBRID_K = 10
 LINK_ANCHORS = 5
 THREAD_HOPS = 2
+# A hit also leads to the messages said just before and after it in its chat (this many each way, within
+# ADJACENT_GAP_S), after its reply thread; 0 = reply links only. Measured like the weights above.
+ADJACENT = 1
+ADJACENT_GAP_S = 1800.0
 
 # /similar fuses a message's nearest vectors with its reply thread (up to this many links away).
 SIMILAR_THREAD_HOPS = 4

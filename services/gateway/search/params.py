@@ -23,8 +23,10 @@ class SearchParams:
 
     @property
     def candidates(self) -> int:
-        """How deep each ranked list goes before fusion: fusion needs more than the final page."""
-        return min(MAX_LIMIT, max(self.limit * 3, 20))
+        """How deep each ranked list goes before fusion: fusion needs more than the final page, and a message
+        ranked 35th by meaning and 15th by words belongs on it (the depth the fusion weights were measured at,
+        bench/search_quality.py)."""
+        return min(MAX_LIMIT, max(self.limit * 5, 50))
 
 
 def parse_mode(value: str) -> Mode:

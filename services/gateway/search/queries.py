@@ -112,6 +112,26 @@ async def semantic(
     return [_hit(table, row, 1.0 - row["distance"], similarity=1.0 - row["distance"]) for row in rows]
 
 
+async def similarities(
+    conn: asyncpg.Connection, entity: EntityType, vector: np.ndarray, model_id: str, ids: list[str]
+) -> dict[str, float]:
+    """Cosine similarity of the query to these rows' stored vectors (same model); rows without one are absent."""
+    if not ids:
+        return {}
+    table = TABLES[entity]
+    match = "key = ANY($3::text[])" if entity == "messages" else "id = ANY($3::text[]::uuid[])"  # by the index
+    rows = await conn.fetch(
+        f"""
+        SELECT {table.id_sql} AS id, 1 - (embedding <=> $1) AS similarity FROM {table.name}
+        WHERE embedding_model = $2 AND {match}
+        """,
+        vector,
+        model_id,
+        ids,
+    )
+    return {row["id"]: row["similarity"] for row in rows}
+
+
 async def message_embedding(conn: asyncpg.Connection, key: str) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT embedding, embedding_model FROM messages WHERE key = $1", key)  # type: ignore[no-any-return]
 
@@ -201,6 +221,46 @@ async def thread_neighbours(conn: asyncpg.Connection, keys: list[str], hops: int
     found: dict[str, list[Hit]] = {}
     for row in rows:
         found.setdefault(row["anchor"], []).append(_hit(TABLES["messages"], row, 1.0 / (1 + row["hops"])))
+    return found
+
+
+async def adjacent_messages(
+    conn: asyncpg.Connection, keys: list[str], count: int, max_gap_s: float
+) -> dict[str, list[Hit]]:
+    """For each message key, up to `count` messages said just before it and `count` just after it in the same
+    chat, within `max_gap_s`, closest in time first; noise is skipped. A chat's discussion runs on without
+    reply links: the answer to a question is usually the next message, not a reply to it."""
+    if not keys or count < 1:
+        return {}
+    rows = await conn.fetch(
+        """
+        SELECT a.key AS anchor, n.key AS id, n.text AS title, n.text, n.chat_id, n.sent_at, n.gap
+        FROM messages AS a
+        CROSS JOIN LATERAL (
+            (SELECT m.key, m.text, m.chat_id, m.sent_at, extract(epoch FROM a.sent_at - m.sent_at) AS gap
+             FROM messages AS m
+             WHERE m.chat_id = a.chat_id AND m.source = a.source AND m.sent_at < a.sent_at
+                   AND m.sent_at >= a.sent_at - make_interval(secs => $3)
+                   AND m.effective_classification IS DISTINCT FROM 'noise'
+             ORDER BY m.sent_at DESC LIMIT $2)
+            UNION ALL
+            (SELECT m.key, m.text, m.chat_id, m.sent_at, extract(epoch FROM m.sent_at - a.sent_at) AS gap
+             FROM messages AS m
+             WHERE m.chat_id = a.chat_id AND m.source = a.source AND m.sent_at > a.sent_at
+                   AND m.sent_at <= a.sent_at + make_interval(secs => $3)
+                   AND m.effective_classification IS DISTINCT FROM 'noise'
+             ORDER BY m.sent_at LIMIT $2)
+        ) AS n
+        WHERE a.key = ANY($1::text[])
+        ORDER BY a.key, n.gap, n.key
+        """,
+        keys,
+        count,
+        float(max_gap_s),
+    )
+    found: dict[str, list[Hit]] = {}
+    for row in rows:
+        found.setdefault(row["anchor"], []).append(_hit(TABLES["messages"], row, 1.0 / (1 + float(row["gap"]))))
     return found
 
 

@@ -10,6 +10,8 @@ import numpy as np
 from services.gateway.search import queries, tsquery
 from services.gateway.search.embed_client import embed_query
 from services.gateway.search.fusion import (
+    ADJACENT,
+    ADJACENT_GAP_S,
     HYBRID_K,
     HYBRID_WEIGHTS,
     LINK_ANCHORS,
@@ -20,6 +22,11 @@ from services.gateway.search.fusion import (
 )
 from services.gateway.search.hits import Hit, by_score, hybrid, linked_ranking
 from services.gateway.search.params import EntityType, SearchParams
+from services.gateway.search.rerank import Reranker, RerankUnavailable
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+RERANK_DEPTH = 30  # how many of the first pass's best hits the rerank stage reorders (TT_RERANK_DEPTH)
 
 
 class SearchResponse(msgspec.Struct, frozen=True, kw_only=True):
@@ -28,15 +35,16 @@ class SearchResponse(msgspec.Struct, frozen=True, kw_only=True):
     types: list[str]
     threshold: float
     model_id: str | None  # the embedding model the semantic part compared against
+    reranker: str | None = None  # the rerank stage that ordered the results (local, http), None when none did
     results: list[Hit]
 
 
-async def _keyword(pool: asyncpg.Pool, params: SearchParams) -> list[list[Hit]]:
+async def _keyword(pool: asyncpg.Pool, params: SearchParams, limit: int) -> list[list[Hit]]:
     query = tsquery.build(params.query)
     if query is None:  # nothing but punctuation or emoji: no word to match
         return []
     async with pool.acquire() as conn:
-        return [await queries.keyword(conn, t, query, params.candidates) for t in params.types]
+        return [await queries.keyword(conn, t, query, limit) for t in params.types]
 
 
 async def semantic_lists(
@@ -55,14 +63,50 @@ async def semantic_lists(
         return [await queries.semantic(conn, t, vector, model_id, limit, threshold, exclude) for t in types]
 
 
+async def with_similarities(pool: asyncpg.Pool, hits: list[Hit], vector: np.ndarray, model_id: str) -> list[Hit]:
+    """Every hit that has a stored vector of this model gets its similarity to the query, also the ones only
+    the keyword part found (what a reranker compares; a reader sees how close each hit is)."""
+    missing: dict[str, list[str]] = {}
+    for hit in hits:
+        if hit.similarity is None:
+            missing.setdefault(f"{hit.type}s", []).append(hit.id)
+    if not missing:
+        return hits
+    found: dict[tuple[str, str], float] = {}
+    async with pool.acquire() as conn:
+        for entity, ids in missing.items():
+            for id_, similarity in (await queries.similarities(conn, entity, vector, model_id, ids)).items():  # type: ignore[arg-type]
+                found[(entity[:-1], id_)] = round(similarity, 6)
+    return [msgspec.structs.replace(hit, similarity=found[hit.ref]) if hit.ref in found else hit for hit in hits]
+
+
+async def reranked(reranker: Reranker, query: str, hits: list[Hit]) -> tuple[list[Hit], str | None]:
+    """The rerank stage, which is optional: when the reranker cannot answer, the first pass's order stands."""
+    try:
+        return await reranker.rerank(query, hits), reranker.name
+    except RerankUnavailable as exc:
+        log.warning("rerank_unavailable", reranker=reranker.name, reason=str(exc))
+        return hits, None
+
+
 async def search(
-    pool: asyncpg.Pool, nc: nats.NATS, params: SearchParams, *, prefix: str, ef_search: int, embed_timeout: float
+    pool: asyncpg.Pool,
+    nc: nats.NATS,
+    params: SearchParams,
+    *,
+    prefix: str,
+    ef_search: int,
+    embed_timeout: float,
+    reranker: Reranker | None = None,
+    rerank_depth: int = RERANK_DEPTH,
 ) -> SearchResponse:
     keyword_lists: list[list[Hit]] = []
     semantic: list[list[Hit]] = []
     model_id = None
+    vector: np.ndarray | None = None
+    depth = max(params.limit, rerank_depth) if reranker is not None else params.limit
     if params.mode != "semantic":
-        keyword_lists = await _keyword(pool, params)
+        keyword_lists = await _keyword(pool, params, max(params.candidates, depth))
     if params.mode != "keyword":
         reply = await embed_query(nc, prefix, params.query, timeout=embed_timeout)
         model_id = reply.model_id
@@ -72,30 +116,39 @@ async def search(
             params.types,
             vector,
             model_id,
-            limit=params.candidates,
+            limit=max(params.candidates, depth),
             threshold=params.threshold,
             ef_search=ef_search,
         )
     if params.mode == "keyword":
-        results = by_score(keyword_lists, params.limit)
+        results = by_score(keyword_lists, depth)
     elif params.mode == "semantic":
-        results = by_score(semantic, params.limit)
+        results = by_score(semantic, depth)
     else:
         flat_keyword = [hit for hits in keyword_lists for hit in hits]
         flat_semantic = [hit for hits in semantic for hit in hits]
-        results = await hybrid_with_links(pool, flat_keyword, flat_semantic, params.limit)
+        results = await hybrid_with_links(pool, flat_keyword, flat_semantic, depth)
+    if vector is not None and model_id is not None:
+        results = await with_similarities(pool, results, vector, model_id)
+    used = None
+    if reranker is not None:
+        results, used = await reranked(reranker, params.query, results)
     return SearchResponse(
         query=params.query,
         mode=params.mode,
         types=list(params.types),
         threshold=params.threshold,
         model_id=model_id,
-        results=results,
+        reranker=used,
+        results=results[: params.limit],
     )
 
 
-async def linked(pool: asyncpg.Pool, anchors: list[Hit], *, depth: int = LINK_ANCHORS) -> list[Hit]:
-    """The ranking of messages the top hits lead to (reply threads, knowledge sources); see hits.linked_ranking."""
+async def linked(
+    pool: asyncpg.Pool, anchors: list[Hit], *, depth: int = LINK_ANCHORS, adjacent: int = ADJACENT
+) -> list[Hit]:
+    """The ranking of messages the top hits lead to (reply threads, then the messages said around them,
+    knowledge sources); see hits.linked_ranking."""
     top = anchors[:depth]
     message_keys = [hit.id for hit in top if hit.type == "message"]
     source_keys = [key for hit in top if hit.type != "message" for key in hit.sources or ()]
@@ -103,7 +156,10 @@ async def linked(pool: asyncpg.Pool, anchors: list[Hit], *, depth: int = LINK_AN
         return []
     async with pool.acquire() as conn:
         threads = await queries.thread_neighbours(conn, message_keys, THREAD_HOPS)
+        around = await queries.adjacent_messages(conn, message_keys, adjacent, ADJACENT_GAP_S)
         sources = await queries.messages_by_key(conn, source_keys)
+    for key, hits in around.items():
+        threads[key] = [*threads.get(key, []), *hits]  # linked_ranking keeps each message's first place
     return linked_ranking(top, threads, sources, depth)
 
 
@@ -116,12 +172,14 @@ async def hybrid_with_links(
     k: int = HYBRID_K,
     weights: tuple[float, float, float] = HYBRID_WEIGHTS,
     depth: int = LINK_ANCHORS,
+    adjacent: int = ADJACENT,
 ) -> list[Hit]:
     """Keyword and semantic fused, then fused again with the messages their best hits lead to."""
     first = hybrid(keyword, semantic, max(limit, depth), k=k, weights=(weights[0], weights[1], 0.0))
     if weights[2] <= 0:
         return first[:limit]
-    return hybrid(keyword, semantic, limit, k=k, weights=weights, linked=await linked(pool, first, depth=depth))
+    reached = await linked(pool, first, depth=depth, adjacent=adjacent)
+    return hybrid(keyword, semantic, limit, k=k, weights=weights, linked=reached)
 
 
 async def similar_messages(

@@ -1,4 +1,4 @@
-"""Search quality on the real stack: 57 labelled everyday queries (data/search_queries.json) over the demo
+"""Search quality on the real stack: 71 labelled everyday queries (data/search_queries.json) over the demo
 chat and the scenario conversations, through the importer, the scorer and embedder stages, the gateway's
 projection and GET /api/v1/search. The floors sit below the measured figures (README) so that a regression
 fails while run-to-run noise (batch timing changes which neighbours a short message is embedded with) does not.

@@ -59,5 +59,5 @@ def test_an_empty_query_is_refused_and_a_huge_one_truncated() -> None:
 
 def test_fusion_looks_deeper_than_the_page_it_returns() -> None:
     params = search_params("hnsw", "hybrid", None, 10, None, defaults=(10, 0.83))
-    assert params.candidates == 30 and params.threshold == 0.83
+    assert params.candidates == 50 and params.threshold == 0.83
     assert search_params("x", "keyword", None, 100, None, defaults=(10, 0.83)).candidates == 100
