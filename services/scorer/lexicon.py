@@ -415,9 +415,13 @@ STATUS = whole_words(
         r"попробу\w*", r"ждём|жду|ждем", r"уточн\w*", "потом", "позже", r"запуска\w*", r"запусти\w*", "ran",
         r"run(ning)?", "launched",
         # Done-statuses of the dev workflow ("пофіксив", "смержил", "deployed"): work, but nothing specific.
-        r"(по|за)?фікс(ив|ила|или|нув|нула|нули)", r"(по|за)?фикс(ил|ила|или|нул|нула|нули)", r"задепло\w*",
-        r"(за|с)?мерж(ив|ила|или|ил)", r"зли(в|ла|ли)", r"вили(в|ла|ли)", r"викот(ив|ила|или)", r"выкат(ил|ила|или)",
-        r"полагод\w*", r"почини\w*", r"полагод(ив|ила|или)", r"виправи(в|ла|ли)", r"исправи(л|ла|ли)", "merged",
+        # Each starts with a literal letter, so `alternation` files it under that letter (a leading group would be
+        # tried at every position of every message).
+        r"пофікс(ив|ила|или|нув|нула|нули)", r"зафікс(ив|ила|или|нув|нула|нули)", r"фікс(ив|ила|или|нув|нула|нули)",
+        r"пофикс(ил|ила|или|нул|нула|нули)", r"зафикс(ил|ила|или|нул|нула|нули)", r"фикс(ил|ила|или|нул|нула|нули)",
+        r"задепло\w*", r"замерж(ив|ила|или|ил)", r"смерж(ив|ила|или|ил)", r"мерж(ив|ила|или|ил)", r"зли(в|ла|ли)",
+        r"вили(в|ла|ли)", r"викот(ив|ила|или)", r"выкат(ил|ила|или)",
+        r"полагод\w*", r"почини\w*", r"виправи(в|ла|ли)", r"исправи(л|ла|ли)", "merged",
         "deployed", "shipped", "pushed", "fixed", "rolled out",
     )
 )
@@ -445,7 +449,8 @@ BROKEN = whole_words(
         r"відвал\w*", r"отвал\w*", r"переста(в|ла|ло|ли|л)", r"зупини(в|ла|ло|лись|лася|лося)",
         r"останови(л|ла|ло|лся|лась|лось)", r"злеті\w*", r"слете\w*", r"пропа(в|ла|ло|ли|л)", r"зник(ла|ло|ли)?",
         r"исчез(ла|ло|ли)?", "мовчить", "молчит", "висить", "висит", "стоїть",
-        r"(won't|isn't|aren't|doesn't|didn't|can't|cannot|couldn't|wasn't|weren't|hasn't|haven't)\s+\w+",
+        *(rf"{n}\s+\w+" for n in ("won't", "isn't", "aren't", "doesn't", "didn't", "can't", "cannot", "couldn't")),
+        *(rf"{n}\s+\w+" for n in ("wasn't", "weren't", "hasn't", "haven't")),
         "stopped", "stuck", "frozen", r"freez\w*", "hangs", "hanging", "blank", "missing", r"disappear\w*",
         "backed up", "returns nothing", r"keeps \w+ing",
         "not (loading|working|sending|showing|saving|opening|arriving|coming)",
