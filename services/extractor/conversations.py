@@ -76,3 +76,10 @@ def batches(
     if current:
         out.append(current)
     return out
+
+
+def conversation_batches(
+    messages: Sequence[SourceMessage], gap_s: float = DEFAULT_GAP_S, batch_size: int = DEFAULT_BATCH_SIZE
+) -> list[list[list[SourceMessage]]]:
+    """What a run gives its model per call (extraction and analysis runs alike): whole conversations, batched."""
+    return batches(conversations(messages, gap_s), batch_size)

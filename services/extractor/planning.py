@@ -16,7 +16,7 @@ from typing import Protocol
 import msgspec
 import numpy as np
 
-from services.extractor.conversations import DEFAULT_BATCH_SIZE, DEFAULT_GAP_S, batches, conversations
+from services.extractor.conversations import DEFAULT_BATCH_SIZE, DEFAULT_GAP_S, conversation_batches
 from services.extractor.matching import KnownAtom, KnownTopic, Thresholds, further_topics, match_atom, match_topic
 from services.extractor.model import BatchExtraction, SourceMessage, Vector, atom_snapshot
 from services.extractor.offline import background_terms
@@ -96,7 +96,7 @@ async def plan_run(
         embedded = await embed([m.text for m in missing])
         vectors.update({m.key: embedded[i] for i, m in enumerate(missing)})
     background = background_terms(messages)
-    for batch in batches(conversations(messages, gap_s), batch_size):
+    for batch in conversation_batches(messages, gap_s, batch_size):
         await checkpoint("before_model_call")
         extraction = await extractor.extract(batch, vectors, background)
         await checkpoint("after_model_call")

@@ -25,7 +25,8 @@ _MESSAGE_COLUMNS = """key, chat_id, message_id, text, thread_id, reply_to_messag
     author_id, CASE WHEN embedding_model = $1 THEN embedding END AS embedding"""
 
 
-def _message(row: asyncpg.Record) -> SourceMessage:
+def source_message(row: asyncpg.Record, author: str | None) -> SourceMessage:
+    """A messages row (with `classification` and `score` as the reader chose them) as a run reads it."""
     return SourceMessage(
         key=row["key"],
         text=row["text"],
@@ -34,11 +35,15 @@ def _message(row: asyncpg.Record) -> SourceMessage:
         thread_id=row["thread_id"],
         reply_to=row["reply_to_message_id"],
         message_id=row["message_id"],
-        author=None if row["author_id"] is None else str(row["author_id"]),
+        author=author,
         language=row["language"],
         classification=row["classification"],
         score=float(row["score"]),
     )
+
+
+def _message(row: asyncpg.Record) -> SourceMessage:
+    return source_message(row, None if row["author_id"] is None else str(row["author_id"]))
 
 
 def _split(rows: Sequence[asyncpg.Record]) -> tuple[list[SourceMessage], dict[str, Vector]]:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from services.extractor.analysis.running import execute
 from services.extractor.locks import Locks
+from services.extractor.pools import keep_pool
 from shared.bus.service import Stage
 from shared.contracts import Envelope
-from shared.db.pool import create_pool
 
 POOL = "analysis_pool"
 LOCKS = "analysis_locks"
@@ -19,16 +19,12 @@ RUNNING = "analysis_running"  # run ids this replica is executing (for logs and 
 
 
 def register(stage: Stage) -> None:
+    keep_pool(stage, POOL, max_size=4)
+
     @stage.on_start
-    async def open_resources(stage: Stage) -> None:
-        stage.state[POOL] = await create_pool(stage.settings.database_url, min_size=1, max_size=4)
+    async def open_locks(stage: Stage) -> None:
         stage.state[LOCKS] = await Locks.open(stage.broker.connection.jetstream(), stage.prefix)
         stage.state[RUNNING] = set()
-
-    @stage.on_stop
-    async def close_pool(stage: Stage) -> None:
-        if stage.state.get(POOL) is not None:
-            await stage.state.pop(POOL).close()
 
     @stage.handles("cmd.analysis.start", max_workers=2)
     async def on_start(envelope: Envelope, stage: Stage) -> None:

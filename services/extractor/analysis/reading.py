@@ -10,6 +10,7 @@ from services.extractor.analysis.drafts import ProjectContext
 from services.extractor.analysis.llm import LLMProposer
 from services.extractor.analysis.offline import OfflineProposer
 from services.extractor.model import SourceMessage
+from services.extractor.read_model import source_message
 from shared.llm.agents import AgentUnusable as LLMAgentUnusable
 from shared.llm.agents import agent_for_role
 from shared.llm.structured import StructuredClient
@@ -57,22 +58,7 @@ async def window(pool: asyncpg.Pool, start: datetime, end: datetime) -> tuple[in
         start,
         end,
     )
-    messages = [
-        SourceMessage(
-            key=r["key"],
-            text=r["text"],
-            sent_at=r["sent_at"],
-            chat_id=r["chat_id"],
-            thread_id=r["thread_id"],
-            reply_to=r["reply_to_message_id"],
-            message_id=r["message_id"],
-            author=r["author"],
-            language=r["language"],
-            classification=r["classification"],
-            score=float(r["score"]),
-        )
-        for r in rows
-    ]
+    messages = [source_message(r, r["author"]) for r in rows]
     return total, messages
 
 

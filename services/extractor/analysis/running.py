@@ -20,7 +20,7 @@ from services.extractor.analysis import reading
 from services.extractor.analysis.drafts import BatchProposals, ProjectContext, ProposalDraft, recommend
 from services.extractor.analysis.llm import ProposerError
 from services.extractor.analysis.prefilter import prefilter
-from services.extractor.conversations import batches, conversations
+from services.extractor.conversations import conversation_batches
 from services.extractor.locks import Locks
 from services.extractor.model import SourceMessage
 from shared.bus.publisher import Publisher
@@ -68,23 +68,10 @@ async def execute(
     if await reading.run_status(pool, run_id) in FINISHED or not await locks.claim_run(run_id):
         log.info("analysis_run_skipped", run_id=run_id)
         return
-    await _execute(command, cause, pool=pool, publisher=publisher, settings=settings, locks=locks)
-
-
-async def _execute(
-    command: StartAnalysis,
-    cause: Envelope,
-    *,
-    pool: asyncpg.Pool,
-    publisher: Publisher,
-    settings: Settings,
-    locks: Locks,
-) -> None:
-    run_id = command.run_id
     context = await reading.project(pool, command.project_id)
     in_window, messages = await reading.window(pool, command.window_start, command.window_end)
     kept = prefilter(messages, context)
-    planned = batches(conversations(kept, settings.extraction_gap_s), settings.extraction_batch_size)
+    planned = conversation_batches(kept, settings.extraction_gap_s, settings.extraction_batch_size)
     started = await publisher.emit(
         AnalysisRunStarted(
             run_id=run_id,

@@ -10,11 +10,11 @@ import msgspec
 import numpy as np
 
 from services.extractor.experiments.scoring import Prediction, Result, metrics, nearest_topic
+from services.extractor.pools import keep_pool
 from shared.bus.service import Stage
 from shared.contracts import Envelope
 from shared.contracts.admin import ExperimentCompleted, ExperimentProgress, ExperimentStarted
 from shared.contracts.commands import RunExperiment
-from shared.db.pool import create_pool
 from shared.llm.agents import AgentUnusable, agent_for_role
 from shared.llm.structured import StructuredClient, Usage
 from shared.logging import get_logger
@@ -33,14 +33,7 @@ class _Answer(msgspec.Struct, forbid_unknown_fields=False):
 
 
 def register(stage: Stage) -> None:
-    @stage.on_start
-    async def open_pool(stage: Stage) -> None:
-        stage.state[POOL] = await create_pool(stage.settings.database_url, min_size=1, max_size=2)
-
-    @stage.on_stop
-    async def close_pool(stage: Stage) -> None:
-        if stage.state.get(POOL) is not None:
-            await stage.state.pop(POOL).close()
+    keep_pool(stage, POOL, max_size=2)
 
     @stage.handles("cmd.experiments.run")
     async def on_run(envelope: Envelope, stage: Stage) -> None:

@@ -14,8 +14,9 @@ import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
+from services.gateway.api.rows import one_row
 from services.gateway.auth import requires_token
-from services.gateway.errors import bad_field, conflict, not_found
+from services.gateway.errors import bad_field, conflict
 from services.gateway.writes import emit_applied
 from shared.contracts import uuid7
 from shared.contracts.admin import AnalysisRunCancelled, AnalysisRunClosed, AnalysisRunCreated
@@ -84,10 +85,8 @@ def _out(row: Any) -> AnalysisRun:
 
 
 async def _row(request: Request[Any, Any, Any], run_id: UUID | str) -> AnalysisRun:
-    row = await request.app.state.pool.fetchrow(f"SELECT {_COLUMNS} FROM analysis_runs WHERE id = $1", run_id)
-    if row is None:
-        raise not_found("analysis run", run_id)
-    return _out(row)
+    sql = f"SELECT {_COLUMNS} FROM analysis_runs WHERE id = $1"
+    return _out(await one_row(request.app.state.pool, sql, run_id, "analysis run"))
 
 
 def _with(run: AnalysisRun, shape: Any, **extra: Any) -> Any:

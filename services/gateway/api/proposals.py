@@ -14,9 +14,10 @@ from litestar import Controller, Request, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
 from services.gateway.api.responses import Proposal, ProposalDetail, ProposalReviewed, shaped
+from services.gateway.api.rows import one_row, text_ids
 from services.gateway.api.tasks import check_references, messages_for, task_row
 from services.gateway.auth import REVIEW, requires_token
-from services.gateway.errors import bad_field, conflict, not_found
+from services.gateway.errors import bad_field, conflict
 from services.gateway.writes import emit_applied
 from shared.contracts import uuid7
 from shared.contracts.common import Priority, TaskCategory
@@ -59,19 +60,12 @@ class Merge(msgspec.Struct, forbid_unknown_fields=True):
     notes: Text | None = None
 
 
-def _out(row: Any) -> dict[str, Any]:
-    out = dict(row)
-    for column in ("id", "run_id", "project_id", "similar_task_id", "task_id"):
-        out[column] = str(row[column]) if row[column] else None
-    out["atom_ids"] = [str(a) for a in row["atom_ids"]]
-    return out
+_IDS = ("id", "run_id", "project_id", "similar_task_id", "task_id", "atom_ids")
 
 
 async def _row(request: Request[Any, Any, Any], proposal_id: UUID | str) -> dict[str, Any]:
-    row = await request.app.state.pool.fetchrow(f"SELECT {_COLUMNS} FROM task_proposals WHERE id = $1", proposal_id)
-    if row is None:
-        raise not_found("proposal", proposal_id)
-    return _out(row)
+    sql = f"SELECT {_COLUMNS} FROM task_proposals WHERE id = $1"
+    return text_ids(await one_row(request.app.state.pool, sql, proposal_id, "proposal"), *_IDS)
 
 
 def _pending(proposal: dict[str, Any]) -> None:
@@ -81,6 +75,13 @@ def _pending(proposal: dict[str, Any]) -> None:
             status=proposal["status"],
             task_id=proposal["task_id"],
         )
+
+
+async def _review_once(state: Any, proposal_id: str, event: ProposalRejected | ProposalMerged) -> None:
+    """Publish the review; the per-proposal msg id makes a second review (from another gateway) a 409."""
+    written = await emit_applied(state, event, msg_id=f"proposal-review:{proposal_id}")
+    if written.duplicate:
+        raise conflict(f"proposal {proposal_id} was already reviewed")
 
 
 class ProposalsController(Controller):
@@ -117,7 +118,7 @@ class ProposalsController(Controller):
             limit,
             offset,
         )
-        return shaped([_out(r) for r in rows], list[Proposal])  # type: ignore[no-any-return]
+        return shaped([text_ids(r, *_IDS) for r in rows], list[Proposal])  # type: ignore[no-any-return]
 
     @get("/{proposal_id:uuid}", operation_id="getProposal")
     async def detail(self, request: Request[Any, Any, Any], proposal_id: FromPath[UUID]) -> ProposalDetail:
@@ -191,9 +192,7 @@ class ProposalsController(Controller):
             proposal = await _row(request, proposal_id)
             _pending(proposal)
             event = ProposalRejected(proposal_id=proposal["id"], reviewer=data.reviewer, reason=data.reason.strip())
-            written = await emit_applied(state, event, msg_id=f"proposal-review:{proposal['id']}")
-            if written.duplicate:
-                raise conflict(f"proposal {proposal['id']} was already reviewed")
+            await _review_once(state, proposal["id"], event)
             return shaped(await _row(request, proposal["id"]), Proposal)  # type: ignore[no-any-return]
 
     @post("/{proposal_id:uuid}/merge", operation_id="mergeProposal", status_code=200)
@@ -216,8 +215,6 @@ class ProposalsController(Controller):
                 source_message_keys=proposal["source_message_keys"],
                 atom_ids=proposal["atom_ids"],
             )
-            written = await emit_applied(state, event, msg_id=f"proposal-review:{proposal['id']}")
-            if written.duplicate:
-                raise conflict(f"proposal {proposal['id']} was already reviewed")
+            await _review_once(state, proposal["id"], event)
             reviewed = {"proposal": await _row(request, proposal["id"]), "task": await task_row(request, target["id"])}
             return shaped(reviewed, ProposalReviewed)  # type: ignore[no-any-return]

@@ -10,8 +10,9 @@ from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
 from services.gateway.api.responses import Task, shaped
+from services.gateway.api.rows import one_row, text_ids
 from services.gateway.auth import REVIEW
-from services.gateway.errors import bad_field, not_found
+from services.gateway.errors import bad_field
 from services.gateway.writes import emit_applied
 from shared.contracts import uuid7
 from shared.contracts.common import Priority, TaskCategory, TaskStatus
@@ -50,19 +51,12 @@ class StatusChange(msgspec.Struct, forbid_unknown_fields=True):
     status: TaskStatus
 
 
-def task_out(row: Any) -> dict[str, Any]:
-    out = dict(row)
-    for column in ("id", "project_id", "proposal_id"):
-        out[column] = str(row[column]) if row[column] else None
-    out["atom_ids"] = [str(a) for a in row["atom_ids"]]
-    return out
+_IDS = ("id", "project_id", "proposal_id", "atom_ids")
 
 
 async def task_row(request: Request[Any, Any, Any], task_id: UUID | str) -> dict[str, Any]:
-    row = await request.app.state.pool.fetchrow(f"SELECT {TASK_COLUMNS} FROM tasks t WHERE t.id = $1", task_id)
-    if row is None:
-        raise not_found("task", task_id)
-    return task_out(row)
+    sql = f"SELECT {TASK_COLUMNS} FROM tasks t WHERE t.id = $1"
+    return text_ids(await one_row(request.app.state.pool, sql, task_id, "task"), *_IDS)
 
 
 async def check_references(
@@ -127,7 +121,7 @@ class TasksController(Controller):
             limit,
             offset,
         )
-        return shaped([task_out(r) for r in rows], list[Task])  # type: ignore[no-any-return]
+        return shaped([text_ids(r, *_IDS) for r in rows], list[Task])  # type: ignore[no-any-return]
 
     @post("/", operation_id="createTask", status_code=201)
     async def create(self, request: Request[Any, Any, Any], data: JSONBody[TaskCreate]) -> Task:

@@ -7,6 +7,8 @@ second review event (a race between two reviewers) changes nothing.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import asyncpg
 
 from services.gateway.projections.base import Projection
@@ -124,57 +126,52 @@ async def task_deleted(conn: asyncpg.Connection, envelope: Envelope, seq: int) -
 # --- analysis runs ---
 
 
-@projection.on("analysis.run_created")
-async def run_created(conn: asyncpg.Connection, envelope: Envelope, seq: int) -> None:
-    event: AnalysisRunCreated = envelope.data
+# Created (pending) and started (running) write one row: a scheduled or redelivered start may come without a
+# created event, so the start inserts the run too; a start only moves a run that has not ended.
+_UPSERT_RUN = f"""
+INSERT INTO analysis_runs (id, status, window_start, window_end, project_id, agent_id, trigger, schedule_id,
+                           messages_in_window, messages_after_prefilter, batches, created_at, started_at, updated_at)
+VALUES ($1, $2, $3, $4, (SELECT id FROM projects WHERE id = $5), (SELECT id FROM agents WHERE id = $6), $7, $8,
+        $9, $10, $11, $12, $13, $12)
+ON CONFLICT (id) DO UPDATE SET status = 'running', started_at = EXCLUDED.started_at,
+    messages_in_window = EXCLUDED.messages_in_window, messages_after_prefilter = EXCLUDED.messages_after_prefilter,
+    batches = EXCLUDED.batches, updated_at = EXCLUDED.updated_at
+WHERE EXCLUDED.status = 'running' AND analysis_runs.status NOT IN {_FINISHED}
+"""
+
+
+async def _upsert_run(
+    conn: asyncpg.Connection, event: AnalysisRunCreated | AnalysisRunStarted, at: datetime, started: bool
+) -> None:
+    counts = (
+        (event.messages_in_window, event.messages_after_prefilter, event.batches_total)
+        if isinstance(event, AnalysisRunStarted)
+        else (0, 0, 0)
+    )
     await conn.execute(
-        """
-        INSERT INTO analysis_runs (id, status, window_start, window_end, project_id, agent_id, trigger,
-                                   schedule_id, created_at, updated_at)
-        VALUES ($1, 'pending', $2, $3, (SELECT id FROM projects WHERE id = $4),
-                (SELECT id FROM agents WHERE id = $5), $6, $7, $8, $8)
-        ON CONFLICT (id) DO NOTHING
-        """,
+        _UPSERT_RUN,
         event.run_id,
+        "running" if started else "pending",
         event.window_start,
         event.window_end,
         event.project_id,
         event.agent_id,
         event.trigger,
         uuid_or_none(event.schedule_id),
-        envelope.occurred_at,
+        *counts,
+        at,
+        at if started else None,
     )
+
+
+@projection.on("analysis.run_created")
+async def run_created(conn: asyncpg.Connection, envelope: Envelope, seq: int) -> None:
+    await _upsert_run(conn, envelope.data, envelope.occurred_at, started=False)
 
 
 @projection.on("analysis.run_started")
 async def run_started(conn: asyncpg.Connection, envelope: Envelope, seq: int) -> None:
-    event: AnalysisRunStarted = envelope.data
-    # A scheduled run may start without a created event: the start creates it then.
-    await conn.execute(
-        f"""
-        INSERT INTO analysis_runs (id, status, window_start, window_end, project_id, agent_id, trigger,
-                                   messages_in_window, messages_after_prefilter, batches, created_at, started_at,
-                                   updated_at, schedule_id)
-        VALUES ($1, 'running', $2, $3, (SELECT id FROM projects WHERE id = $4),
-                (SELECT id FROM agents WHERE id = $5), $6, $7, $8, $9, $10, $10, $10, $11)
-        ON CONFLICT (id) DO UPDATE SET status = 'running', started_at = EXCLUDED.started_at,
-            messages_in_window = EXCLUDED.messages_in_window,
-            messages_after_prefilter = EXCLUDED.messages_after_prefilter, batches = EXCLUDED.batches,
-            updated_at = EXCLUDED.updated_at
-        WHERE analysis_runs.status NOT IN {_FINISHED}
-        """,
-        event.run_id,
-        event.window_start,
-        event.window_end,
-        event.project_id,
-        event.agent_id,
-        event.trigger,
-        event.messages_in_window,
-        event.messages_after_prefilter,
-        event.batches_total,
-        envelope.occurred_at,
-        uuid_or_none(event.schedule_id),
-    )
+    await _upsert_run(conn, envelope.data, envelope.occurred_at, started=True)
 
 
 @projection.on("analysis.run_progress")
@@ -216,32 +213,30 @@ async def run_completed(conn: asyncpg.Connection, envelope: Envelope, seq: int) 
     )
 
 
+async def _end_run(conn: asyncpg.Connection, run_id: str, status: str, reason: str | None, at: datetime) -> None:
+    """Failed or cancelled with the reason (a cancel without one keeps the last batch error)."""
+    await conn.execute(
+        f"""
+        UPDATE analysis_runs SET status = $2, error = coalesce($3, error), completed_at = $4, updated_at = $4
+        WHERE id = $1 AND status NOT IN {_FINISHED}
+        """,
+        run_id,
+        status,
+        reason,
+        at,
+    )
+
+
 @projection.on("analysis.run_failed")
 async def run_failed(conn: asyncpg.Connection, envelope: Envelope, seq: int) -> None:
     event: AnalysisRunFailed = envelope.data
-    await conn.execute(
-        f"""
-        UPDATE analysis_runs SET status = 'failed', error = $2, completed_at = $3, updated_at = $3
-        WHERE id = $1 AND status NOT IN {_FINISHED}
-        """,
-        event.run_id,
-        event.error,
-        envelope.occurred_at,
-    )
+    await _end_run(conn, event.run_id, "failed", event.error, envelope.occurred_at)
 
 
 @projection.on("analysis.run_cancelled")
 async def run_cancelled(conn: asyncpg.Connection, envelope: Envelope, seq: int) -> None:
     event: AnalysisRunCancelled = envelope.data
-    await conn.execute(
-        f"""
-        UPDATE analysis_runs SET status = 'cancelled', error = coalesce($2, error), completed_at = $3, updated_at = $3
-        WHERE id = $1 AND status NOT IN {_FINISHED}
-        """,
-        event.run_id,
-        event.reason,
-        envelope.occurred_at,
-    )
+    await _end_run(conn, event.run_id, "cancelled", event.reason, envelope.occurred_at)
 
 
 @projection.on("analysis.run_closed")
