@@ -169,3 +169,40 @@ async def test_a_running_run_cancelled_stops_at_its_next_batch(harness: GatewayH
         assert (cancelled["batches"], cancelled["batches_done"], cancelled["proposals_total"]) == (5, 1, 1)
         assert "cancelled after 1 of 5 batches" in cancelled["error"] and held.calls == 1
         await system.call("POST", f"/api/v1/analysis/runs/{run['id']}/cancel", 409)
+
+
+async def test_a_run_whose_every_batch_fails_fails_with_the_last_reason_and_publishes_no_proposal(
+    harness: GatewayHarness,
+) -> None:
+    """Provider errors (HTTP 500, after the SDK's one retry) and a malformed answer: each batch reports its
+    error on the progress event; with none left that succeeded, the run fails as documented."""
+    answers: list[str] = []
+
+    def failing(body: dict[str, Any]) -> str | tuple[int, str]:
+        answers.append("x")
+        if "Bug 5" in body["messages"][1]["content"]:
+            return '{"proposals": [{"title": "", "message_ids": []}]}'
+        return (500, "the model is overloaded")
+
+    await seed(harness, FIVE_BUGS)
+    async with (
+        serving(OpenAICompatible(reply=failing, model="m").app(), health_path="/health") as llm_base,
+        running_system(harness, extraction_batch_size=1) as system,
+    ):
+        agent_id = await slow_agent(system, llm_base)
+        run = await system.call(
+            "POST", "/api/v1/analysis/runs/", 201, json=RUN_WINDOW | {"agent_id": agent_id, "start": True}
+        )
+        await system.wait("SELECT status FROM analysis_runs WHERE id = $1", "failed", run["id"], timeout=120)
+        failed = await system.call("GET", f"/api/v1/analysis/runs/{run['id']}")
+        assert (failed["batches"], failed["batches_done"], failed["batches_failed"]) == (5, 5, 5)
+        assert failed["error"].startswith("every batch failed; the last: malformed answer")
+        assert failed["proposals_total"] == 0
+        assert await system.fetchval("SELECT count(*) FROM events WHERE type = 'proposals.created'") == 0
+        progress = await harness.pool.fetch(  # type: ignore[attr-defined]
+            "SELECT data->>'batch_error' AS error FROM events WHERE type = 'analysis.run_progress' ORDER BY seq"
+        )
+        errors = [p["error"] for p in progress]
+        assert len(errors) == 5 and all(errors)
+        assert sum("overloaded" in e for e in errors) == 4 and sum("malformed answer" in e for e in errors) == 1
+        assert len(answers) == 4 * 2 + 2  # each 500 retried once by the SDK, the misfit once by our client
