@@ -36,6 +36,7 @@ from services.gateway.projections import events_log
 from services.gateway.projections.base import Projection
 from services.gateway.projections.leader import LostLeadership
 from shared.bus.dlq import backoff_delay, dead_letter
+from shared.bus.pull import fetch_waiting
 from shared.bus.reply import stream_sequence
 from shared.bus.streams import stream_name
 from shared.contracts import ContractError, Envelope, decode, spec_for
@@ -230,13 +231,15 @@ class ProjectionRunner:
         """Wait up to 0.5 s for one message, then take whatever else is already waiting (up to a batch).
 
         A single fetch of a whole batch would hold a trickle of events until the batch filled or its timeout
-        passed (nats-py keeps a lingering pull open), adding up to 0.5 s to every live event's latency.
+        passed (nats-py keeps a lingering pull open), adding up to 0.5 s to every live event's latency; the rest
+        is taken with a pull that does not linger at all (shared/bus/pull.py). Batches still grow under load:
+        while one batch is applied the next accumulates on the server.
         """
         first = await sub.fetch(1, timeout=0.5)
         if self._batch_size <= 1:
             return first
         try:
-            rest = await sub.fetch(self._batch_size - 1, timeout=0.01)
+            rest = await fetch_waiting(sub, self._batch_size - 1)
         except (TimeoutError, NatsTimeoutError):
             rest = []
         return first + rest
