@@ -62,3 +62,16 @@ export const projectsQuery = () =>
 
 export const agentsQuery = () =>
   queryOptions({ queryKey: keys.agents, queryFn: () => unwrap(api.GET("/api/v1/agents", { params: { query: {} } })) });
+
+export const extractionRunsQuery = () =>
+  queryOptions({
+    queryKey: keys.runList,
+    queryFn: () => unwrap(api.GET("/api/v1/knowledge/runs", { params: { query: { limit: 100 } } })),
+  });
+
+const ANALYSIS_LIST = { limit: 100 };
+export const analysisRunsQuery = () =>
+  queryOptions({
+    queryKey: keys.analysisRuns(ANALYSIS_LIST),
+    queryFn: () => unwrap(api.GET("/api/v1/analysis/runs", { params: { query: ANALYSIS_LIST } })),
+  });

@@ -372,4 +372,8 @@ export const en: Record<MessageKey, string> = {
   "schedules.kind.extraction": "knowledge extraction",
   "schedules.kind.analysis": "analysis (task proposals)",
   "schedules.analysisStarted": "An analysis run was created and started.",
+  "overview.runs": "Runs in progress",
+  "overview.noRuns": "No runs in progress",
+  "overview.extraction": "Knowledge extraction: {what}",
+  "overview.analysis": "Analysis {from} – {to}",
 };

@@ -371,6 +371,10 @@ export const uk = {
   "schedules.kind.extraction": "видобування знань",
   "schedules.kind.analysis": "аналіз (пропозиції завдань)",
   "schedules.analysisStarted": "Запуск аналізу створено й запущено.",
+  "overview.runs": "Запуски, що виконуються",
+  "overview.noRuns": "Жоден запуск не виконується",
+  "overview.extraction": "Видобування знань: {what}",
+  "overview.analysis": "Аналіз {from} – {to}",
 } as const;
 
 export type MessageKey = keyof typeof uk;

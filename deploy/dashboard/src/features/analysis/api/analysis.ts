@@ -3,16 +3,13 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap, type Schemas } from "@/api/client";
 import { keys } from "@/api/keys";
+import { analysisRunsQuery } from "@/api/queries";
 
 export type AnalysisRun = Schemas["AnalysisRun"];
 export type RunCreate = Schemas["RunCreate"];
 
 export function useAnalysisRuns() {
-  const params = { limit: 100 };
-  return useQuery({
-    queryKey: keys.analysisRuns(params),
-    queryFn: () => unwrap(api.GET("/api/v1/analysis/runs", { params: { query: params } })),
-  });
+  return useQuery(analysisRunsQuery());
 }
 
 export function useAnalysisRun(id: string | null) {

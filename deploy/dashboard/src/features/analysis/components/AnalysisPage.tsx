@@ -5,12 +5,13 @@ import { useState, type FormEvent } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 import { agentsQuery, projectsQuery } from "@/api/queries";
 import { ErrorNote, QueryState } from "@/components/QueryState";
-import { ProgressLine, RunItem } from "@/components/RunItem";
+import { RunItem } from "@/components/RunItem";
+import { AnalysisRunLine } from "@/components/RunLines";
 import { useI18n } from "@/i18n/I18nProvider";
 import { dayBefore, dayStart } from "@/lib/dates";
 import { useLiveTopics } from "@/live/LiveProvider";
 import { useAnalysisRuns, useAnalysisWrites, type AnalysisRun } from "../api/analysis";
-import { pendingOnClose, runView } from "./runView";
+import { pendingOnClose, runView } from "@/lib/analysisRun";
 
 const TOPICS = ["analysis", "proposals"];
 
@@ -120,23 +121,7 @@ function RunRow({ run, highlighted }: { run: AnalysisRun; highlighted: boolean }
       active={view.canCancel}
       onCancel={() => cancel.mutate(run.id)}
       cancelRequested={cancel.isSuccess && cancel.variables === run.id && run.status === "running"}
-      line={
-        <ProgressLine
-          status={run.status}
-          statusLabel={t(`analysis.status.${run.status}`)}
-          progress={view.progress}
-          label={t("analysis.batches")}
-          counts={t("analysis.counts", {
-            done: run.batches_done,
-            total: run.batches,
-            failed: run.batches_failed,
-            window: run.messages_in_window,
-            kept: run.messages_after_prefilter,
-            proposals: run.proposals_total,
-          })}
-          error={run.error}
-        />
-      }
+      line={<AnalysisRunLine run={run} />}
     >
       <Rates run={run} />
       <div className="actions">

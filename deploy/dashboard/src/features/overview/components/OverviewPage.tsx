@@ -7,10 +7,11 @@ import { QueryState } from "@/components/QueryState";
 import { JobProgress } from "@/components/JobProgress";
 import { useI18n } from "@/i18n/I18nProvider";
 import { useLiveTopics } from "@/live/LiveProvider";
+import { ActiveRuns } from "./ActiveRuns";
 import { Digest } from "./Digest";
 import { VolumeChart } from "./VolumeChart";
 
-const TOPICS = ["messages", "noise_filtering", "knowledge", "proposals"];
+const TOPICS = ["messages", "noise_filtering", "knowledge", "proposals", "analysis"];
 const PERIODS = [7, 14, 30, 90];
 
 export function OverviewPage() {
@@ -115,6 +116,7 @@ export function OverviewPage() {
             }
           </QueryState>
         </section>
+        <ActiveRuns />
         <section className="card" aria-labelledby="recent-title">
           <h2 id="recent-title">{t("overview.recent")}</h2>
           <QueryState query={recent}>

@@ -2,12 +2,10 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "@/api/client";
 import { keys } from "@/api/keys";
+import { extractionRunsQuery } from "@/api/queries";
 
 export function useRuns() {
-  return useQuery({
-    queryKey: keys.runList,
-    queryFn: () => unwrap(api.GET("/api/v1/knowledge/runs", { params: { query: { limit: 100 } } })),
-  });
+  return useQuery(extractionRunsQuery());
 }
 
 export function useStartExtraction() {

@@ -2,7 +2,8 @@ import { useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { chatsQuery } from "@/api/queries";
 import { ErrorNote, QueryState } from "@/components/QueryState";
-import { ProgressLine, RunItem } from "@/components/RunItem";
+import { RunItem } from "@/components/RunItem";
+import { ExtractionRunLine } from "@/components/RunLines";
 import { dayStart } from "@/lib/dates";
 import { useI18n } from "@/i18n/I18nProvider";
 import { useLiveTopics } from "@/live/LiveProvider";
@@ -86,24 +87,7 @@ export function RunsPage() {
                       active={ACTIVE.has(r.status)}
                       onCancel={() => cancel.mutate(r.id)}
                       cancelRequested={cancel.isSuccess && cancel.variables === r.id}
-                      line={
-                        <ProgressLine
-                          status={r.status}
-                          statusLabel={t(`runs.status.${r.status}`)}
-                          progress={{ max: r.message_count, value: r.status === "completed" ? Math.max(1, r.message_count) : r.messages_processed }}
-                          label={t("runs.progress")}
-                          counts={
-                            t("runs.counts", {
-                              processed: r.messages_processed,
-                              total: r.message_count,
-                              topics: r.topics_created,
-                              atoms: r.atoms_created,
-                              versions: r.versions_created,
-                            }) + (r.duration_s != null ? ` · ${r.duration_s.toFixed(1)} s` : "")
-                          }
-                          error={r.error}
-                        />
-                      }
+                      line={<ExtractionRunLine run={r} />}
                     />
                   ))}
                 </ul>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "@/api/client";
-import { pendingOnClose, runView } from "./runView";
+import { pendingOnClose, runView } from "./analysisRun";
 
 describe("an analysis run's row", () => {
   it("offers start and cancel while pending, with no bar yet", () => {

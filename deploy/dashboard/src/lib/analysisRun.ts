@@ -2,7 +2,9 @@
 // can be tested on its own).
 import { ApiError } from "@/api/client";
 import type { Progress } from "@/components/RunItem";
-import type { AnalysisRun } from "../api/analysis";
+import type { Schemas } from "@/api/client";
+
+type AnalysisRun = Schemas["AnalysisRun"];
 
 export type RunView = {
   canStart: boolean;
