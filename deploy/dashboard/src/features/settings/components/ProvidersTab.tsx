@@ -146,12 +146,14 @@ function ProviderRow({ p, onEdit }: { p: Provider; onEdit: () => void }) {
   const { t, formatDate } = useI18n();
   const { remove, validate } = useProviderWrites();
   const [showModels, setShowModels] = useState(false);
+  // While this tab's validation request runs, the row says so (other tabs see it from the live event).
+  const status = validate.isPending ? "validating" : p.validation_status;
   return (
-    <li data-testid="provider" data-name={p.name} data-status={p.validation_status}>
+    <li data-testid="provider" data-name={p.name} data-status={status}>
       <div className="row">
         <strong>{p.name}</strong>
-        <span className={`badge status-${p.validation_status}`} data-testid="provider-status">
-          {t(`providers.status.${p.validation_status}`)}
+        <span className={`badge status-${status}`} data-testid="provider-status" role="status">
+          {t(`providers.status.${status}`)}
         </span>
       </div>
       <p className="small muted">
@@ -160,7 +162,7 @@ function ProviderRow({ p, onEdit }: { p: Provider; onEdit: () => void }) {
         {!p.active && ` · ${t("settings.inactive")}`}
         {p.validated_at && ` · ${t("providers.validatedAt", { at: formatDate(p.validated_at) })}`}
       </p>
-      {p.validation_status === "error" && p.validation_error && (
+      {status === "error" && p.validation_error && (
         <p className="small error-text" data-testid="provider-error">
           {p.validation_error}
         </p>
