@@ -1,7 +1,7 @@
 // Settings in the browser: a project made in the UI reaches the API with its structured fields; a provider made
 // with a key never shows the key again (not in the page, not in any response), and its validation error shows.
 import { expect, test } from "@playwright/test";
-import { ARTIFACTS, apiGet, collectErrors, open } from "./system";
+import { ARTIFACTS, apiGet, auth, collectErrors, open } from "./system";
 
 type Project = { id: string; name: string; keywords: string[]; glossary: Record<string, string>; components: { name: string; keywords: string[] }[]; priority_rules: { priority: string; keywords: string[] }[] };
 type Provider = { id: string; name: string; has_api_key: boolean; validation_status: string; validation_error: string | null };
@@ -112,5 +112,44 @@ test("an analysis schedule made in the UI runs now, and its run shows on the ana
   await expect(page.locator("[data-testid=analysis-runs] .highlight")).toBeVisible();
   await expect(page.locator("[data-testid=analysis-runs] > li", { has: page.locator(".highlight") })).toContainText(`scheduled:${name}`);
   await page.screenshot({ path: `${ARTIFACTS}/schedule-analysis-run.png`, fullPage: true });
+  expect(errors).toEqual([]);
+});
+
+test("an agent's statistics and an edit; an auto-approval rule's count before and after saving is the API's", async ({ page, request }) => {
+  const errors = collectErrors(page);
+  type Agent = { id: string; name: string; role: string; max_tokens: number };
+  const proposer = (await apiGet<Agent[]>(request, "/api/v1/agents")).find((a) => a.role === "task_proposer")!;
+  const stats = await apiGet<{ runs_total: number }>(request, `/api/v1/agents/${proposer.id}/stats`);
+  await open(page, "/settings?tab=agents");
+  const row = page.locator(`[data-testid=agent][data-name="${proposer.name}"]`);
+  await row.getByRole("button", { name: "Статистика" }).click();
+  await expect(row.getByTestId("agent-stats")).toContainText(String(stats.runs_total));
+  await row.getByRole("button", { name: "Змінити" }).click();
+  const form = row.getByTestId("agent-form");
+  await form.getByLabel("Максимум токенів").fill("3072");
+  await form.getByRole("button", { name: "Зберегти" }).click();
+  await expect(row).toContainText("3072");
+  expect((await apiGet<Agent>(request, `/api/v1/agents/${proposer.id}`)).max_tokens).toBe(3072);
+  await page.screenshot({ path: `${ARTIFACTS}/settings-agent-edited.png`, fullPage: true });
+  await row.getByRole("button", { name: "Змінити" }).click();
+  await form.getByLabel("Максимум токенів").fill(String(proposer.max_tokens));
+  await form.getByRole("button", { name: "Зберегти" }).click();
+  await expect(row).toContainText(String(proposer.max_tokens));
+
+  // A rule for decisions at confidence ≥ 0.5, saved inactive (it only counts; it approves nothing here).
+  const draft = { atom_types: ["decision"], min_confidence: 0.5, schedule_id: null, active: false };
+  const expected = await request.post("/api/v1/knowledge/auto-approval-rules/dry-run", { headers: auth, data: draft });
+  const count = ((await expected.json()) as { count: number }).count;
+  await open(page, "/settings?tab=rules");
+  const ruleForm = page.getByTestId("rule-form");
+  await ruleForm.getByLabel("ухвала").check();
+  await ruleForm.getByLabel("Мінімальна впевненість").fill("0.5");
+  await ruleForm.getByLabel("Активний").uncheck();
+  await ruleForm.getByRole("button", { name: "Скільки схвалить?" }).click();
+  await expect(ruleForm.getByTestId("rule-draft-count")).toContainText(`: ${count}`);
+  await ruleForm.getByRole("button", { name: "Створити" }).click();
+  const rule = page.getByTestId("rules").getByTestId("rule").filter({ hasText: "ухвала" }).filter({ hasText: "0.50" });
+  await expect(rule.getByTestId("rule-dry-run")).toHaveAttribute("data-count", String(count));
+  await page.screenshot({ path: `${ARTIFACTS}/settings-rules.png`, fullPage: true });
   expect(errors).toEqual([]);
 });
