@@ -42,6 +42,7 @@ def row(bench: str, figure: str, value: float, unit: str, target: str, raw: floa
 
 def main() -> None:
     rows: list[dict[str, Any]] = []
+    load_before = os.getloadavg()  # the machine may be shared: the figures mean little without it
     latency = load("latency")
     f = asyncio.run(latency.measure(60))
     latency.report(f)
@@ -69,6 +70,7 @@ def main() -> None:
     out = {
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, shared with other work while measured",
+        "load_average_1_5_15_min": {"before": list(load_before), "after": list(os.getloadavg())},
         "results": rows,
     }
     (HERE / "results.json").write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n")

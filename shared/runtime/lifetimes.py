@@ -16,9 +16,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 PR_SET_PDEATHSIG = 1
-# Batch work (stages, projectors, imports) runs this much nicer than the API replicas: on a small machine an
-# import otherwise takes the CPU from the readers (bench/api_load.py); throughput is unchanged when idle.
+# Batch work runs this much nicer than the API replicas, so it cannot take the CPU from the readers. Only work
+# no live figure waits on: imports and the embedder and extractor. The scorer and the projector are on the live
+# path (every WebSocket frame and read-your-writes waits for the projector's commit): niced, they doubled the
+# fan-out latency of 1,000 WebSocket clients (bench/ws_fanout.py p50 76 -> 139 ms, load 8-9) while reads
+# gained nothing measurable.
 BATCH_NICENESS = 10
+BATCH_SERVICES = frozenset({"embedder", "extractor"})
 
 
 def die_with(parent_pid: int) -> Callable[[], None]:

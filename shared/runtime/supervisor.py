@@ -2,8 +2,8 @@
 
 Children are restarted when they crash (with backoff), the embedded nats-server and PostgreSQL too, and so is
 a child that is alive but whose /health stays unhealthy or unanswered past `TT_UNHEALTHY_RESTART_S` (a stage that
-stopped consuming, a hung process): it is killed and restarted with the same backoff. Batch work (stages,
-projectors, the demo import) runs at a lower CPU priority than the API replicas. Their output is merged into
+stopped consuming, a hung process): it is killed and restarted with the same backoff. Batch work (the embedder,
+the extractor, the demo import) runs at a lower CPU priority than the API replicas. Their output is merged into
 one log, each line prefixed with the service name. SIGTERM/SIGINT stops the services first (they drain), then
 NATS and PostgreSQL if this run started them. The data directory is kept.
 Services and NATS die with the supervisor (PR_SET_PDEATHSIG); what they are, and PostgreSQL's directory,
@@ -27,7 +27,7 @@ from typing import TextIO
 import httpx
 
 from shared.db import migrate
-from shared.runtime.lifetimes import child_setup, die_with, postgres_pid, restart_delay
+from shared.runtime.lifetimes import BATCH_SERVICES, child_setup, die_with, postgres_pid, restart_delay
 from shared.runtime.servers import free_port, start_nats, start_postgres, stop_postgres
 from shared.runtime.state import TOKEN_FILE, api_token, clear_state, write_state
 from shared.settings import Settings
@@ -174,7 +174,7 @@ class Supervisor:
                     [sys.executable, "-m", "shared.cli.main", *commands[name]],
                     {**base_env, "STAGE_PORT": str(port)},
                     f"{url}/health",
-                    batch=True,
+                    batch=name in BATCH_SERVICES,
                     health_watched=True,
                 )
             )

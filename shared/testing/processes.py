@@ -59,7 +59,7 @@ async def spawn(
     name: str, argv: list[str], env: dict[str, str], port: int, health_path: str, log: Path, *, batch: bool = False
 ) -> Service:
     """`tracker <argv>` as a child process, returned once its health route answers 200. `batch` runs it at the
-    lower CPU priority `tracker up` gives stages and projectors."""
+    lower CPU priority `tracker up` gives batch work (lifetimes.BATCH_SERVICES)."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",

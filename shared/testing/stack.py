@@ -1,6 +1,6 @@
 """The split system as real processes for the latency, read-load and fan-out benches: embedded NATS and
-PostgreSQL (or TT_TEST_* URLs), a migrated database, a projector, API replicas and the stages asked for, the
-projector and stages at batch priority as `tracker up` runs them."""
+PostgreSQL (or TT_TEST_* URLs), a migrated database, a projector, API replicas and the stages asked for, each at
+the CPU priority `tracker up` gives it."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shared.db import migrate
+from shared.runtime.lifetimes import BATCH_SERVICES
 from shared.runtime.servers import free_port
 from shared.testing.gateway import TOKEN
 from shared.testing.infra import create_database, test_infra
@@ -59,7 +60,6 @@ async def stack(*, api_replicas: int = 1, stages: Sequence[str] = ("scorer",)) -
                     port,
                     "/health",
                     logs / "p.log",
-                    batch=True,
                 )
             )
             for name in stages:
@@ -72,7 +72,7 @@ async def stack(*, api_replicas: int = 1, stages: Sequence[str] = ("scorer",)) -
                         port,
                         "/health",
                         logs / f"{name}.log",
-                        batch=True,
+                        batch=name in BATCH_SERVICES,
                     )
                 )
             api = []
