@@ -71,7 +71,16 @@ def _language(word: str) -> str:
 
 @lru_cache(maxsize=2)
 def _morph(lang: str) -> pymorphy3.MorphAnalyzer:
-    return pymorphy3.MorphAnalyzer(lang=lang)
+    """The dictionary, and for a word it lacks only the suffix guess: pymorphy3's default prefix analysers
+    (known and unknown prefixes) parse every split of an unknown word again, which made guessing 2–4x slower
+    (unknown words were the projection's costliest case) and gave worse lemmas for chat slang («пушами» →
+    «пушами», «білдів» → «білдіва»; the suffix guess gives «пуш», «білд»): bench/lemmatisers.py."""
+    units = [
+        pymorphy3.units.DictionaryAnalyzer(),
+        pymorphy3.units.KnownSuffixAnalyzer(min_word_length=4, score_multiplier=0.5),
+        pymorphy3.units.UnknAnalyzer(),
+    ]
+    return pymorphy3.MorphAnalyzer(lang=lang, units=units)
 
 
 def _morph_lemmas(word: str, lang: str) -> list[str]:
