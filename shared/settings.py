@@ -68,6 +68,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     proposal_merge_similarity: float = 0.92
     proposal_update_similarity: float = 0.80
     proposal_reject_below: float = 0.5
+    run_claim_ttl_s: float = 60.0  # a run's claim lapses this long after its replica's last heartbeat (TTL / 3)
+    orphan_sweep_s: float = 30.0  # how often (once across extractor replicas) runs whose claim lapsed are failed
     llm_timeout_s: float = 60.0  # one LLM call (the SDK retries nothing; the extractor retries once)
     hnsw_ef_search: int = 64  # bench/search.py at 100k: recall@10 0.976, p95 3.7 ms (40: 0.967; 100: 0.985)
     embed_rpc_timeout_s: float = 5.0  # the gateway answers 503 when the embedder does not reply in time
@@ -144,6 +146,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             proposal_merge_similarity=float(_env("TT_PROPOSAL_MERGE_SIMILARITY", "0.92")),
             proposal_update_similarity=float(_env("TT_PROPOSAL_UPDATE_SIMILARITY", "0.80")),
             proposal_reject_below=float(_env("TT_PROPOSAL_REJECT_BELOW", "0.5")),
+            run_claim_ttl_s=float(_env("TT_RUN_CLAIM_TTL_S", "60")),
+            orphan_sweep_s=float(_env("TT_ORPHAN_SWEEP_S", "30")),
             llm_timeout_s=float(_env("TT_LLM_TIMEOUT_S", "60")),
             hnsw_ef_search=int(_env("TT_HNSW_EF_SEARCH", "64")),
             embed_rpc_timeout_s=float(_env("TT_EMBED_RPC_TIMEOUT_S", "5")),

@@ -2,11 +2,13 @@
 
 * `noise_filtering.message_scored`: counts unassigned signal per chat; at the threshold (and with no run in
   the chat) it checks the read model and asks for an auto run (`extraction_queued` + `cmd.extractor.extract`).
-* `cmd.extractor.extract`: runs an extraction once across replicas (a run lock in NATS KV).
+* `cmd.extractor.extract`: runs an extraction once across replicas (a run claim in NATS KV, renewed while it runs).
 * `cmd.extractor.cancel`: marks the run cancelled in KV; whichever replica runs it stops at its next checkpoint.
 * the scheduler: every `SCHEDULE_POLL_S` each replica reads `scheduled_extractions`; a due time fires once
   (a KV create of schedule/<id>/<due>), publishing `schedule_fired`, then `extraction_queued` and the command,
   or for an analysis schedule `analysis.run_created` and `cmd.analysis.start` (analysis/scheduling.py).
+* the orphan sweeper (orphans.py): at start and every `TT_ORPHAN_SWEEP_S`, once across replicas, fails the
+  started runs whose claim lapsed (their replica died).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from services.extractor.analysis.scheduling import start_scheduled_analysis
 from services.extractor.evaluation import thresholds_of
 from services.extractor.locks import Locks
 from services.extractor.offline import OfflineExtractor
+from services.extractor.orphans import sweep_loop
 from services.extractor.runs import RunContext, execute
 from services.extractor.triggers import AUTO_WINDOW, ChatCounters, due_times
 from shared.bus.service import Stage
@@ -53,7 +56,7 @@ def register(stage: Stage, provider: object | None = None) -> None:
                 model=settings.embedding_model or None,
             )
         )
-        locks = await Locks.open(stage.broker.connection.jetstream(), stage.prefix)
+        locks = await Locks.open(stage.broker.connection.jetstream(), stage.prefix, settings.run_claim_ttl_s)
         stage.state["run"] = RunContext(
             pool=pool,
             publisher=stage.publisher,
@@ -70,15 +73,19 @@ def register(stage: Stage, provider: object | None = None) -> None:
         stage.state["counters"] = ChatCounters(settings.extraction_message_threshold, initial)
         if pool is not None:
             stage.state["scheduler"] = asyncio.create_task(_schedule_loop(stage))
+            stage.state["sweeper"] = asyncio.create_task(
+                sweep_loop(pool, locks, stage.publisher, settings.orphan_sweep_s)
+            )
         log.info("extractor_ready", read_model=pool is not None, chats_counted=len(initial))
 
     @stage.on_stop
     async def close_resources(stage: Stage) -> None:
-        task = stage.state.get("scheduler")
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        for name in ("scheduler", "sweeper"):
+            task = stage.state.get(name)
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         ctx: RunContext | None = stage.state.get("run")
         if ctx is not None and ctx.pool is not None:
             await ctx.pool.close()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import asyncpg
 import msgspec
@@ -229,3 +229,33 @@ async def project_context(pool: Any) -> tuple[str, dict[str, str]]:
         return "uk", {}
     glossary = row["glossary"] if isinstance(row["glossary"], dict) else {}
     return (row["language"] or "uk"), {str(k): str(v) for k, v in glossary.items()}
+
+
+class OpenRun(msgspec.Struct, frozen=True):
+    """A run the read model shows executing (started, not ended)."""
+
+    kind: Literal["extraction", "analysis"]
+    run_id: str
+    chat_id: str | None = None
+
+
+_RUN_TABLES = {"extraction": "extraction_runs", "analysis": "analysis_runs"}
+
+
+async def run_state(pool: Any, kind: Literal["extraction", "analysis"], run_id: str) -> tuple[str | None, bool]:
+    """The run's status and whether it has started (None, False: not projected yet)."""
+    row = await pool.fetchrow(
+        f"SELECT status, started_at IS NOT NULL AS started FROM {_RUN_TABLES[kind]} WHERE id = $1", run_id
+    )
+    return (row["status"], row["started"]) if row else (None, False)
+
+
+async def open_runs(pool: Any) -> list[OpenRun]:
+    """Started runs not ended. An extraction run `cancelling` before it started is still queued: not included."""
+    rows = await pool.fetch(
+        """SELECT 'extraction' AS kind, id::text AS run_id, chat_id FROM extraction_runs
+           WHERE status IN ('running', 'cancelling') AND started_at IS NOT NULL
+           UNION ALL
+           SELECT 'analysis', id::text, NULL FROM analysis_runs WHERE status = 'running'"""
+    )
+    return [OpenRun(r["kind"], r["run_id"], r["chat_id"]) for r in rows]

@@ -20,6 +20,7 @@ from services.extractor.llm import LLMExtractor
 from services.extractor.locks import Locks
 from services.extractor.matching import Thresholds
 from services.extractor.model import SourceMessage, Vector
+from services.extractor.orphans import may_start
 from services.extractor.planning import Extractor, RunPlan, plan_run
 from shared.contracts import Envelope
 from shared.contracts.commands import StartExtraction
@@ -125,11 +126,20 @@ def approvals(plan: RunPlan, rules: Sequence[rm.Rule]) -> list[VersionReviewed]:
 
 
 async def execute(ctx: RunContext, envelope: Envelope, command: StartExtraction) -> str:
-    """Run `command` once across replicas; returns the final status (or "skipped")."""
+    """Run `command` once across replicas, renewing its claim meanwhile; returns the final status (or "skipped").
+
+    A run that started already is not run again: its replica still runs it, or died and the sweeper fails it.
+    """
     run_id = command.run_id
-    if not await ctx.locks.claim_run(run_id):
-        log.info("extraction_run_already_claimed", run_id=run_id)
+    if not may_start(*await rm.run_state(ctx.pool, "extraction", run_id)) or not await ctx.locks.claim_run(run_id):
+        log.info("extraction_run_skipped", run_id=run_id)
         return "skipped"
+    async with ctx.locks.heartbeat(run_id):
+        return await _run(ctx, envelope, command)
+
+
+async def _run(ctx: RunContext, envelope: Envelope, command: StartExtraction) -> str:
+    run_id = command.run_id
     publisher = ctx.publisher
     started_at = time.perf_counter()
     messages, vectors, schedule = await load(ctx, command)

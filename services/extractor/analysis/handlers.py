@@ -23,7 +23,8 @@ def register(stage: Stage) -> None:
 
     @stage.on_start
     async def open_locks(stage: Stage) -> None:
-        stage.state[LOCKS] = await Locks.open(stage.broker.connection.jetstream(), stage.prefix)
+        js = stage.broker.connection.jetstream()
+        stage.state[LOCKS] = await Locks.open(js, stage.prefix, stage.settings.run_claim_ttl_s)
         stage.state[RUNNING] = set()
 
     @stage.handles("cmd.analysis.start", max_workers=2)

@@ -21,10 +21,6 @@ class AgentUnusable(Exception):
     """The run's agent cannot propose (missing, inactive, no model, key unreadable); the run fails with this."""
 
 
-async def run_status(pool: asyncpg.Pool, run_id: str) -> str | None:
-    return await pool.fetchval("SELECT status FROM analysis_runs WHERE id = $1", run_id)  # type: ignore[no-any-return]
-
-
 async def project(pool: asyncpg.Pool, project_id: str | None) -> ProjectContext | None:
     if project_id is None:
         return None

@@ -16,6 +16,7 @@ from typing import Protocol
 
 import asyncpg
 
+from services.extractor import read_model as rm
 from services.extractor.analysis import reading
 from services.extractor.analysis.drafts import BatchProposals, ProjectContext, ProposalDraft, recommend
 from services.extractor.analysis.llm import ProposerError
@@ -23,6 +24,7 @@ from services.extractor.analysis.prefilter import prefilter
 from services.extractor.conversations import conversation_batches
 from services.extractor.locks import Locks
 from services.extractor.model import SourceMessage
+from services.extractor.orphans import may_start
 from shared.bus.publisher import Publisher
 from shared.contracts import Envelope
 from shared.contracts.admin import (
@@ -39,7 +41,6 @@ from shared.settings import Settings
 
 log = get_logger(__name__)
 _IDS = uuid.UUID("5b3c62f0-6f1e-4f57-9d55-3a1c1c1ad001")
-FINISHED = ("completed", "failed", "cancelled", "closed")
 
 
 class Proposer(Protocol):
@@ -63,11 +64,26 @@ async def execute(
     settings: Settings,
     locks: Locks,
 ) -> None:
-    """Run `command` once across replicas: a run that ended, or that a replica claimed, is not run again."""
+    """Run `command` once across replicas, renewing its claim meanwhile: a run that started (its replica runs it,
+    or died and the orphan sweeper fails it) or ended is not run again."""
     run_id = command.run_id
-    if await reading.run_status(pool, run_id) in FINISHED or not await locks.claim_run(run_id):
+    if not may_start(*await rm.run_state(pool, "analysis", run_id)) or not await locks.claim_run(run_id):
         log.info("analysis_run_skipped", run_id=run_id)
         return
+    async with locks.heartbeat(run_id):
+        await _run(command, cause, pool=pool, publisher=publisher, settings=settings, locks=locks)
+
+
+async def _run(
+    command: StartAnalysis,
+    cause: Envelope,
+    *,
+    pool: asyncpg.Pool,
+    publisher: Publisher,
+    settings: Settings,
+    locks: Locks,
+) -> None:
+    run_id = command.run_id
     context = await reading.project(pool, command.project_id)
     in_window, messages = await reading.window(pool, command.window_start, command.window_end)
     kept = prefilter(messages, context)

@@ -110,16 +110,17 @@ async def test_an_agent_that_cannot_run_fails_the_run_with_the_reason(harness: G
 
 
 class HeldOpen:
-    """A proposer endpoint whose answers wait until the test releases them (it cancels meanwhile)."""
+    """A model endpoint whose answers (a proposal by default) wait until the test releases them."""
 
-    def __init__(self) -> None:
+    def __init__(self, answer: str = json.dumps({"proposals": [{"title": "Fix it", "message_ids": [1]}]})) -> None:
         self.calls = 0
         self.release = asyncio.Event()
+        self.answer = answer
 
     async def __call__(self, body: dict[str, Any]) -> str:
         self.calls += 1
         await self.release.wait()
-        return json.dumps({"proposals": [{"title": "Fix it", "message_ids": [1]}]})
+        return self.answer
 
     async def called(self) -> None:
         async with asyncio.timeout(20):

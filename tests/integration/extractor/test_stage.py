@@ -202,7 +202,7 @@ async def test_a_cancelled_run_stops_at_its_first_checkpoint_and_writes_nothing(
         )
         # The cancel arrives first (the run is still queued); the replica that picks the run up sees it.
         await harness.publisher.emit(CancelRun(run_id=run_id))
-        locks = await Locks.open(harness.js, harness.settings.subject_prefix)
+        locks = await Locks.open(harness.js, harness.settings.subject_prefix, harness.settings.run_claim_ttl_s)
         await wait_for(lambda: locks.cancel_requested(run_id), what="cancel recorded")
         await harness.publisher.emit(StartExtraction(run_id=run_id, message_keys=[m.key for m in messages]))
         await wait_for(lambda: _run_status(harness, run_id), what="run projected")
