@@ -39,6 +39,18 @@ test("a project created in the UI reaches the API with its keywords, glossary, c
   await form.getByRole("button", { name: "Зберегти" }).click();
   await expect(row).toContainText("Оплати й рахунки");
   await page.screenshot({ path: `${ARTIFACTS}/settings-projects.png`, fullPage: true });
+
+  // A second project, deleted after a confirmation; the first stays.
+  const other = `${name} (копія)`;
+  await form.getByLabel("Назва").fill(other);
+  await form.getByRole("button", { name: "Створити" }).click();
+  const otherRow = page.locator(`[data-testid=project][data-name="${other}"]`);
+  await otherRow.getByRole("button", { name: "Видалити" }).click();
+  await otherRow.getByRole("button", { name: "Так: Видалити" }).click();
+  await expect(otherRow).toHaveCount(0);
+  const names = (await apiGet<Project[]>(request, "/api/v1/projects")).map((p) => p.name);
+  expect(names).toContain(name);
+  expect(names).not.toContain(other);
   expect(errors).toEqual([]);
 });
 
@@ -83,6 +95,13 @@ test("a provider created with a key never shows the key back; its validation err
   expect(JSON.stringify(saved)).not.toContain(secret);
   expect(bodies.length).toBeGreaterThan(0);
   for (const body of bodies) expect(body).not.toContain(secret);
+
+  // Deleting asks once more in place, then the provider (and its stored key) is gone.
+  await form.getByRole("button", { name: "Скасувати" }).click();
+  await row.getByRole("button", { name: "Видалити" }).click();
+  await row.getByRole("button", { name: "Так: Видалити" }).click();
+  await expect(row).toHaveCount(0);
+  expect((await apiGet<Provider[]>(request, "/api/v1/providers")).some((p) => p.name === name)).toBe(false);
   expect(errors).toEqual([]);
 });
 
