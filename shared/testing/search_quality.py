@@ -186,8 +186,33 @@ class Stack:
     counts: dict[str, int]
 
 
+async def extract_knowledge(client: httpx.AsyncClient, chats: Sequence[str], *, timeout: float = 900.0) -> list[dict]:
+    """One offline extraction run per chat over its whole history (POST /knowledge/extract), until all finish."""
+    runs = []
+    for chat in chats:
+        answer = await client.post(
+            "/api/v1/knowledge/extract", json={"chat_id": chat, "period_start": "2000-01-01T00:00:00Z"}
+        )
+        answer.raise_for_status()
+        runs.append(answer.json()["id"])
+    deadline = asyncio.get_running_loop().time() + timeout
+    finished: dict[str, dict] = {}
+    while len(finished) < len(runs):
+        for run_id in runs:
+            if run_id not in finished:
+                run = (await client.get(f"/api/v1/knowledge/runs/{run_id}")).json()
+                if run.get("status") in ("completed", "failed", "cancelled"):
+                    finished[run_id] = run
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError(f"extraction runs not finished within {timeout}s")
+        await asyncio.sleep(1.0)
+    return list(finished.values())
+
+
 @contextlib.asynccontextmanager
-async def searchable_corpus(settings: Settings, provider: EmbeddingProvider) -> AsyncIterator[Stack]:
+async def searchable_corpus(
+    settings: Settings, provider: EmbeddingProvider, *, knowledge: bool = False
+) -> AsyncIterator[Stack]:
     """Gateway, scorer and embedder running on real NATS and PostgreSQL, the corpus imported and searchable.
 
     `settings` needs a migrated database, a NATS URL, a subject prefix and one API token. The search rate limit
@@ -202,14 +227,24 @@ async def searchable_corpus(settings: Settings, provider: EmbeddingProvider) -> 
         publisher = Publisher(js, producer="search-quality", prefix=settings.subject_prefix)
         scorer, embedder = build_scorer(settings), build_embedder(settings, provider=provider)
         headers = {"Authorization": f"Bearer {settings.api_tokens[0]}"}
-        async with (
-            serving(create_app(settings), health_path="/api/health") as base,
-            serving(scorer.app),
-            serving(embedder.app),
-            httpx.AsyncClient(base_url=base, timeout=60, headers=headers) as client,
-        ):
+        async with contextlib.AsyncExitStack() as stages:
+            base = await stages.enter_async_context(serving(create_app(settings), health_path="/api/health"))
+            await stages.enter_async_context(serving(scorer.app))
+            await stages.enter_async_context(serving(embedder.app))
+            if knowledge:  # the offline extractor, run on demand below (never on its own trigger)
+                from services.extractor.app import build_stage as build_extractor
+
+                extractor = build_extractor(settings, provider=provider)
+                await stages.enter_async_context(serving(extractor.app))
+            client = await stages.enter_async_context(httpx.AsyncClient(base_url=base, timeout=60, headers=headers))
             total = await publish_corpus(publisher)
             counts = await wait_until_searchable(pool, total)
+            if knowledge:
+                chats = [r["chat_id"] for r in await pool.fetch("SELECT DISTINCT chat_id FROM messages")]
+                runs = await extract_knowledge(client, chats)
+                counts["knowledge_runs_completed"] = sum(r["status"] == "completed" for r in runs)
+                counts["atoms"] = await pool.fetchval("SELECT count(*) FROM atoms WHERE embedding IS NOT NULL")
+                counts["topics"] = await pool.fetchval("SELECT count(*) FROM topics WHERE embedding IS NOT NULL")
             yield Stack(client, pool, demo_chat_id(), counts)
     finally:
         await pool.close()
