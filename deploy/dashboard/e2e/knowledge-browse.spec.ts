@@ -27,12 +27,15 @@ test("topics → topic → atom → its source message; an atom is archived and 
   const topic = topics.find((tp) => tp.atom_count > 0) ?? topics[0];
   expect(topic, "the extraction made topics").toBeTruthy();
 
-  for (const viewport of [
-    { name: "laptop", width: 1280, height: 800 },
-    { name: "phone", width: 390, height: 844 },
-  ]) {
+  for (const [lang, viewport] of [
+    ["uk", { name: "laptop", width: 1280, height: 800 }],
+    ["uk", { name: "phone", width: 390, height: 844 }],
+    ["en", { name: "phone", width: 390, height: 844 }],
+  ] as const) {
     await page.setViewportSize(viewport);
     await open(page, "/topics");
+    if ((await page.locator("html").getAttribute("lang")) !== lang) await page.getByTestId("language").selectOption(lang);
+    await expect(page.locator("html")).toHaveAttribute("lang", lang);
     const card = page.getByTestId("topic-list").locator("li", { has: page.getByRole("link", { name: topic.name, exact: true }) });
     await expect(card.getByTestId("topic-counts")).toContainText(String(topic.atom_count));
     await card.getByRole("link", { name: topic.name, exact: true }).click();
@@ -40,7 +43,7 @@ test("topics → topic → atom → its source message; an atom is archived and 
     if (topic.atom_count > 0) await expect(page.getByTestId("topic-atoms").locator("li")).toHaveCount(topic.atom_count);
     if (topic.message_count > 0) await expect(page.getByTestId("topic-messages").locator("li").first()).toBeVisible();
     expect(await overflowing(page)).toEqual([]);
-    await page.screenshot({ path: `${ARTIFACTS}/topic-detail-${viewport.name}.png`, fullPage: true });
+    await page.screenshot({ path: `${ARTIFACTS}/topic-detail-${viewport.name}${lang === "en" ? "-en" : ""}.png`, fullPage: true });
   }
 
   // An atom from the topic: its page lists where it came from; a source message opens in the feed.
@@ -48,6 +51,9 @@ test("topics → topic → atom → its source message; an atom is archived and 
   const detail = page.getByTestId("atom-detail");
   await expect(detail).toHaveAttribute("data-archived", "false");
   const atomId = page.url().split("/atoms/")[1].split(/[?#]/)[0];
+  await expect(page.getByTestId("archive-toggle")).toHaveText("Archive"); // still in English
+  await page.screenshot({ path: `${ARTIFACTS}/atom-detail-phone-en.png`, fullPage: true });
+  await page.getByTestId("language").selectOption("uk");
   const provenance = page.getByTestId("atom-provenance").locator("li");
   await expect(provenance.first()).toBeVisible();
   expect(await overflowing(page)).toEqual([]);

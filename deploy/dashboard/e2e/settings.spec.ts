@@ -54,7 +54,7 @@ test("a project created in the UI reaches the API with its keywords, glossary, c
   expect(errors).toEqual([]);
 });
 
-test("a provider created with a key never shows the key back; its validation error is shown", async ({ page, request }) => {
+test("a provider created with a key never shows the key back; its validation error is shown, also in a second tab", async ({ page, context, request }) => {
   const errors = collectErrors(page);
   const secret = `sk-e2e-${Date.now()}-never-shown`;
   const bodies: string[] = [];
@@ -78,8 +78,20 @@ test("a provider created with a key never shows the key back; its validation err
   await expect(row.getByTestId("provider-status")).toHaveText("не перевірено");
   await expect(form.getByLabel("API-ключ")).toHaveValue("");
 
+  // A second tab on the same list follows the validation live (no reload).
+  const watcher = await context.newPage();
+  await open(watcher, "/settings?tab=providers");
+  const watched = watcher.locator(`[data-testid=provider][data-name="${name}"]`);
+  await expect(watched).toHaveAttribute("data-status", "pending");
+  await expect(watcher.getByTestId("connection")).toHaveAttribute("data-state", "open");
+  await watcher.evaluate(() => ((window as unknown as { marker: number }).marker = 1));
+
   await row.getByRole("button", { name: "Перевірити" }).click();
   await expect(row).toHaveAttribute("data-status", "error");
+  await expect(watched).toHaveAttribute("data-status", "error");
+  await expect(watched.getByTestId("provider-error")).not.toBeEmpty();
+  expect(await watcher.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(1);
+  await watcher.close();
   await expect(row.getByTestId("provider-error")).not.toBeEmpty();
 
   // Editing shows an empty key field that says a key is stored; the page never holds the key.
