@@ -71,7 +71,7 @@ class LocalReranker:
         groups = query_groups(query)
         refs = [hit.ref for hit in hits]
         position = {ref: i for i, ref in enumerate(refs)}
-        held = {hit.ref: coverage(groups, hit.text) for hit in hits}
+        held = {hit.ref: coverage(groups, document(hit)) for hit in hits}
         by_words = sorted(refs, key=lambda ref: (-held[ref], position[ref]))
         # A hit without a vector (not embedded: noise, or not yet) has no similarity view; it is not last, absent.
         with_vector = [hit for hit in hits if hit.similarity is not None]
@@ -79,6 +79,13 @@ class LocalReranker:
         fused = reciprocal_rank_fusion([refs, by_words, by_meaning], k=self.k, weights=self.weights)
         found = {hit.ref: hit for hit in hits}
         return [msgspec.structs.replace(found[ref], score=round(score, 6)) for ref, score in fused]
+
+
+def document(hit: Hit) -> str:
+    """What a reranker reads of a hit: a message's text; an atom's or topic's title and its text."""
+    if hit.title == hit.text or not hit.title:
+        return hit.text
+    return f"{hit.title}\n{hit.text}" if hit.text else hit.title
 
 
 class _Result(msgspec.Struct):
@@ -109,7 +116,7 @@ class HttpReranker:
     async def rerank(self, query: str, hits: Sequence[Hit]) -> list[Hit]:
         if not hits:
             return []
-        body: dict[str, object] = {"query": query, "documents": [hit.text for hit in hits], "top_n": len(hits)}
+        body: dict[str, object] = {"query": query, "documents": [document(hit) for hit in hits], "top_n": len(hits)}
         if self.model:
             body["model"] = self.model
         try:

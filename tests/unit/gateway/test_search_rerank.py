@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.gateway.search.hits import Hit
-from services.gateway.search.rerank import LocalReranker, configured_reranker, coverage, query_groups
+from services.gateway.search.rerank import LocalReranker, configured_reranker, coverage, document, query_groups
 from shared.settings import Settings
 
 
@@ -63,3 +63,11 @@ def test_the_configured_reranker_is_checked_at_start() -> None:
     key = "sk-secret-123"
     reranker = configured_reranker(Settings(search_rerank="http", rerank_url="http://r/v1/rerank", rerank_api_key=key))
     assert reranker is not None and key not in repr(reranker)
+
+
+def test_a_knowledge_hit_is_read_with_its_title() -> None:
+    topic = Hit(type="topic", id="t", title="Сертифікати APNs", text="", score=0.0)
+    atom = Hit(type="atom", id="a", title="Ротація ключів", text="Ключ .p8 оновлено", score=0.0)
+    assert (document(topic), document(atom)) == ("Сертифікати APNs", "Ротація ключів\nКлюч .p8 оновлено")
+    assert document(_hit("m", "Пуші приходять ✅")) == "Пуші приходять ✅"
+    assert coverage(query_groups("сертифікат"), document(topic)) == 1.0
