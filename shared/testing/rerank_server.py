@@ -80,4 +80,4 @@ def rerank_app(state: RerankServerState) -> Litestar:
             "usage": {"total_tokens": sum(len(d) for d in body.documents)},
         }
 
-    return Litestar([health, rerank])
+    return Litestar([health, rerank], logging_config=None)  # see tests/unit/shared/test_logging_left_alone.py
