@@ -3,8 +3,10 @@
 A read model changes only when the projector commits, and every API replica knows the position committed so
 far (`RelaySubscriber.applied_seq`, which read-your-writes already waits on). A result computed at position P
 is therefore valid for as long as the position stays P: the next commit changes the key, so nothing is ever
-served that a newer commit could have changed. Callers asking for the same query while it runs share that one
-query (single flight): 50 dashboards on the message feed cost one PostgreSQL query per commit, not 50
+served that a newer commit could have changed. A read can trail a commit by as long as the commit notice takes to
+reach this replica (about a millisecond; a lost notice is caught up within ~1.25 s), as WebSocket frames do;
+a client's own writes are waited for, so it always reads them. Callers asking for the same query while it runs
+share that one query (single flight): 50 dashboards on the message feed cost one PostgreSQL query per commit, not 50
 (bench/api_load.py). The query runs in its own task, so a caller that goes away does not cancel it for the
 others. Changes made outside the projector (`tracker admin wipe`, `replay`, a restore) do not move the position,
 so a result is also kept no longer than MAX_AGE_S.
