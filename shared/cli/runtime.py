@@ -181,8 +181,9 @@ def _status(args: argparse.Namespace) -> int:
 
 def _print_status(state: dict[str, Any], health: dict[str, bool]) -> None:
     print(f"tracker (pid {state['pid']})")
+    width = max(map(len, state["services"]))
     for name, service in state["services"].items():
-        print(f"  {name:<10} {'healthy' if health[name] else 'UNHEALTHY':<10} {service['health']}")
+        print(f"  {name:<{width}}  {'healthy' if health[name] else 'UNHEALTHY':<10} {service['health']}")
 
 
 def _down(args: argparse.Namespace) -> int:

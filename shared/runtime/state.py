@@ -11,6 +11,7 @@ from typing import Any
 
 RUNTIME_FILE = "runtime.json"
 TOKEN_FILE = "api_token"
+SECRET_KEY_FILE = "secret_key"
 
 
 def read_state(data_dir: Path) -> dict[str, Any] | None:
@@ -41,15 +42,24 @@ def clear_state(data_dir: Path) -> None:
 
 
 def api_token(data_dir: Path) -> str:
-    """The embedded run's API token: made once, kept private to the owner (0600)."""
-    path = data_dir / TOKEN_FILE
+    """The embedded run's API token (admin scope)."""
+    return private_secret(data_dir / TOKEN_FILE)
+
+
+def secret_key(data_dir: Path) -> str:
+    """The embedded run's TT_SECRET_KEY, which encrypts provider API keys at rest (used when none is configured)."""
+    return private_secret(data_dir / SECRET_KEY_FILE)
+
+
+def private_secret(path: Path) -> str:
+    """A random secret made once and kept private to the owner (0600)."""
     if path.exists():
         return path.read_text().strip()
-    token = secrets.token_urlsafe(32)
+    value = secrets.token_urlsafe(32)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
-        handle.write(token)
-    return token
+        handle.write(value)
+    return value
 
 
 def pid_alive(pid: int) -> bool:

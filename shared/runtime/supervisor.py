@@ -29,7 +29,7 @@ import httpx
 from shared.db import migrate
 from shared.runtime.lifetimes import BATCH_SERVICES, child_setup, die_with, postgres_pid, restart_delay
 from shared.runtime.servers import free_port, start_nats, start_postgres, stop_postgres
-from shared.runtime.state import TOKEN_FILE, api_token, clear_state, write_state
+from shared.runtime.state import TOKEN_FILE, api_token, clear_state, secret_key, write_state
 from shared.settings import Settings
 
 DEMO_EXPORT = Path(__file__).resolve().parents[2] / "data" / "demo" / "telegram_export.json"
@@ -160,6 +160,8 @@ class Supervisor:
             "DATABASE_URL": database_url,
             "NATS_URL": nats_url,
             "TT_API_TOKENS": token,
+            # Provider keys can be stored from the first start; a configured TT_SECRET_KEY wins.
+            "TT_SECRET_KEY": self.settings.secret_key or secret_key(self.data_dir),
             "PYTHONUNBUFFERED": "1",
         }
         stage_urls = {}

@@ -17,6 +17,7 @@ import pytest
 import websockets
 
 WEBHOOK_SECRET = "webhook-secret-7f3a9c"
+PROVIDER_KEY = "sk-leak-check-5d1e0b"
 CHAT = -1009876543210
 
 
@@ -61,7 +62,19 @@ async def use_the_api(base: str, token: str, database_url: str) -> list[str]:
                     seen.append(frame)
                     if "messages.ingested" in frame:
                         break
-        for path in ("/api/v1/messages", "/api/v1/chats", "/api/v1/health/detailed", "/api/docs/openapi.json"):
+        # A provider key is stored with the key the run generated for itself (no TT_SECRET_KEY configured).
+        provider = {"name": "leak-check", "type": "openai_compatible", "base_url": "http://127.0.0.1:9/v1"}
+        created = await client.post("/api/v1/providers", json=provider | {"api_key": PROVIDER_KEY}, headers=auth)
+        assert created.status_code == 201, created.text
+        assert created.json()["has_api_key"] is True
+        seen.append(created.text)
+        for path in (
+            "/api/v1/messages",
+            "/api/v1/chats",
+            "/api/v1/providers",
+            "/api/v1/health/detailed",
+            "/api/docs/openapi.json",
+        ):
             seen.append((await client.get(path, headers=auth)).text)
     conn = await asyncpg.connect(database_url)
     try:
@@ -76,7 +89,9 @@ async def use_the_api(base: str, token: str, database_url: str) -> list[str]:
 @pytest.mark.slow
 def test_a_full_run_leaks_no_secret_and_keeps_its_files_private(tmp_path: Path) -> None:
     data_dir = tmp_path / "tracker"
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "NATS_URL", "TT_API_TOKENS")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "NATS_URL", "TT_API_TOKENS", "TT_SECRET_KEY")
+    }
     env |= {"TT_DATA_DIR": str(data_dir), "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET, "LOG_LEVEL": "DEBUG"}
     try:
         up = _tracker("up", "--detach", env=env)
@@ -91,7 +106,15 @@ def test_a_full_run_leaks_no_secret_and_keeps_its_files_private(tmp_path: Path) 
     finally:
         down = _tracker("down", env=env, timeout=120)
     assert down.returncode == 0, down.stdout + down.stderr
-    secrets = {"API token": token, "webhook secret": WEBHOOK_SECRET}
+    # TT_SECRET_KEY is not set here, so the run made its own in the data directory (owner-only).
+    assert stat.S_IMODE((data_dir / "secret_key").stat().st_mode) == 0o600
+    generated_key = (data_dir / "secret_key").read_text()
+    secrets = {
+        "API token": token,
+        "webhook secret": WEBHOOK_SECRET,
+        "generated TT_SECRET_KEY": generated_key,
+        "provider key": PROVIDER_KEY,
+    }
     for name, secret in secrets.items():
         assert not [r for r in responses if secret in r], f"{name} in a response or an event"
         assert secret not in up.stdout + up.stderr + down.stdout + down.stderr, f"{name} printed"
@@ -99,8 +122,12 @@ def test_a_full_run_leaks_no_secret_and_keeps_its_files_private(tmp_path: Path) 
     assert "WebSocket /ws?topics=messages&token=***" in log  # the refused handshake was logged, masked
     leaks, loose = [], []
     for path in data_dir.rglob("*"):
-        if not path.is_file() or path.name == "api_token" or "postgres" in path.relative_to(data_dir).parts:
-            continue  # the token's own file; PostgreSQL's files are its own (0600 by PostgreSQL)
+        if (
+            not path.is_file()
+            or path.name in ("api_token", "secret_key")
+            or "postgres" in path.relative_to(data_dir).parts
+        ):
+            continue  # the secrets' own files; PostgreSQL's files are its own (0600 by PostgreSQL)
         content = path.read_bytes()
         leaks += [f"{name} in {path}" for name, secret in secrets.items() if secret.encode() in content]
         if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
