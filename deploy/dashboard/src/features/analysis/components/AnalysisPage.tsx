@@ -3,8 +3,9 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Link, useSearchParams } from "react-router-dom";
-import { agentsQuery, projectsQuery } from "@/api/queries";
-import { ErrorNote, QueryState } from "@/components/QueryState";
+import { projectsQuery } from "@/api/queries";
+import { AgentSelect, ProjectSelect } from "@/components/EntitySelect";
+import { ErrorNote, ProblemNote, QueryList } from "@/components/QueryState";
 import { RunItem } from "@/components/RunItem";
 import { AnalysisRunLine } from "@/components/RunLines";
 import { useI18n } from "@/i18n/I18nProvider";
@@ -17,8 +18,6 @@ const TOPICS = ["analysis", "proposals"];
 
 function CreateRun() {
   const { t } = useI18n();
-  const projects = useQuery(projectsQuery());
-  const agents = useQuery(agentsQuery());
   const { create } = useAnalysisWrites();
   const [since, setSince] = useState(() => dayBefore(new Date(), 7));
   const [until, setUntil] = useState(() => dayBefore(new Date(), -1));
@@ -49,30 +48,8 @@ function CreateRun() {
         {t("analysis.until")}
         <input type="date" value={until} onChange={(e) => setUntil(e.target.value)} required name="until" />
       </label>
-      <label>
-        {t("analysis.project")}
-        <select value={projectId} onChange={(e) => setProjectId(e.target.value)} name="project">
-          <option value="">{t("analysis.noProject")}</option>
-          {(projects.data ?? []).map((p) => (
-            <option key={p.id} value={p.id}>
-              {p.name}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        {t("schedules.agent")}
-        <select value={agentId} onChange={(e) => setAgentId(e.target.value)} name="agent">
-          <option value="">{t("analysis.defaultAgent")}</option>
-          {(agents.data ?? [])
-            .filter((a) => a.role === "task_proposer")
-            .map((a) => (
-              <option key={a.id} value={a.id}>
-                {a.name}
-              </option>
-            ))}
-        </select>
-      </label>
+      <ProjectSelect value={projectId} onChange={setProjectId} />
+      <AgentSelect role="task_proposer" empty={t("analysis.defaultAgent")} value={agentId} onChange={setAgentId} />
       <label className="inline">
         <input type="checkbox" checked={startNow} onChange={(e) => setStartNow(e.target.checked)} name="start" />
         {t("analysis.startNow")}
@@ -80,11 +57,7 @@ function CreateRun() {
       <button type="submit" disabled={create.isPending}>
         {t("settings.create")}
       </button>
-      {problem && (
-        <p role="alert" className="error">
-          {problem}
-        </p>
-      )}
+      <ProblemNote problem={problem} />
       {create.isError && <ErrorNote error={create.error} />}
     </form>
   );
@@ -166,19 +139,15 @@ export function AnalysisPage() {
         <CreateRun />
         <section className="card" aria-labelledby="analysis-list-title">
           <h2 id="analysis-list-title">{t("analysis.list")}</h2>
-          <QueryState query={runs}>
-            {(list) =>
-              list.length === 0 ? (
-                <p className="muted">{t("common.none")}</p>
-              ) : (
-                <ul className="plain" data-testid="analysis-runs">
-                  {list.map((r) => (
-                    <RunRow key={r.id} run={r} highlighted={r.id === highlighted} />
-                  ))}
-                </ul>
-              )
-            }
-          </QueryState>
+          <QueryList query={runs}>
+            {(list) => (
+              <ul className="plain" data-testid="analysis-runs">
+                {list.map((r) => (
+                  <RunRow key={r.id} run={r} highlighted={r.id === highlighted} />
+                ))}
+              </ul>
+            )}
+          </QueryList>
         </section>
       </div>
     </>

@@ -9,6 +9,7 @@ import { useI18n } from "@/i18n/I18nProvider";
 import { useLiveTopics } from "@/live/LiveProvider";
 import { useAtom } from "../api/knowledge";
 import { ArchiveButton } from "./ArchiveButton";
+import { TopicLinks } from "./AtomsPage";
 import { BrowseTabs } from "./TopicsPage";
 
 const TOPICS = ["knowledge"];
@@ -52,13 +53,7 @@ export function AtomDetailPage() {
             <p className="text">{a.content}</p>
             {a.topics.length > 0 && (
               <p className="small">
-                {t("browse.topics")}:{" "}
-                {a.topics.map((tp, i) => (
-                  <span key={tp.id}>
-                    {i > 0 && ", "}
-                    <Link to={`/topics/${tp.id}`}>{tp.name}</Link>
-                  </span>
-                ))}
+                {t("browse.topics")}: <TopicLinks topics={a.topics} />
               </p>
             )}
             <div className="actions">

@@ -28,6 +28,20 @@ export function AtomLine({ atom }: { atom: Pick<Schemas["Atom"], "id" | "type" |
   );
 }
 
+/** An atom's topics, comma-separated, each a link to the topic. */
+export function TopicLinks({ topics }: { topics: { id: string; name: string }[] }) {
+  return (
+    <>
+      {topics.map((tp, i) => (
+        <span key={tp.id}>
+          {i > 0 && ", "}
+          <Link to={`/topics/${tp.id}`}>{tp.name}</Link>
+        </span>
+      ))}
+    </>
+  );
+}
+
 function Filters() {
   const { t } = useI18n();
   const [params, setParams] = useSearchParams();
@@ -123,12 +137,7 @@ export function AtomsPage() {
                       <p className="small feed-text">{a.content}</p>
                       {a.topics.length > 0 && (
                         <p className="small muted">
-                          {a.topics.map((tp, i) => (
-                            <span key={tp.id}>
-                              {i > 0 && ", "}
-                              <Link to={`/topics/${tp.id}`}>{tp.name}</Link>
-                            </span>
-                          ))}
+                          <TopicLinks topics={a.topics} />
                         </p>
                       )}
                     </li>

@@ -2,8 +2,9 @@
 // the feed), its parent and children; archive or restore it.
 import { Link, useParams } from "react-router-dom";
 import type { AtomType } from "@/api/enums";
-import { QueryState } from "@/components/QueryState";
+import { QueryList, QueryState } from "@/components/QueryState";
 import { SourceMessages } from "@/components/SourceMessages";
+import { TagList } from "@/components/TagList";
 import { useI18n } from "@/i18n/I18nProvider";
 import { useLiveTopics } from "@/live/LiveProvider";
 import { useTopic, useTopicAtoms, useTopicMessages } from "../api/browse";
@@ -19,21 +20,17 @@ function TopicAtoms({ id }: { id: string }) {
   return (
     <section className="card" aria-labelledby="topic-atoms-title">
       <h2 id="topic-atoms-title">{t("browse.atoms")}</h2>
-      <QueryState query={atoms}>
-        {(list) =>
-          list.length === 0 ? (
-            <p className="muted">{t("common.none")}</p>
-          ) : (
-            <ul className="plain" data-testid="topic-atoms">
-              {list.map((a) => (
-                <li key={a.id}>
-                  <AtomLine atom={a} />
-                </li>
-              ))}
-            </ul>
-          )
-        }
-      </QueryState>
+      <QueryList query={atoms}>
+        {(list) => (
+          <ul className="plain" data-testid="topic-atoms">
+            {list.map((a) => (
+              <li key={a.id}>
+                <AtomLine atom={a} />
+              </li>
+            ))}
+          </ul>
+        )}
+      </QueryList>
     </section>
   );
 }
@@ -75,13 +72,7 @@ export function TopicDetailPage() {
               {tp.name} {tp.archived && <span className="badge">{t("browse.archived")}</span>}
             </h1>
             {tp.description && <p>{tp.description}</p>}
-            {tp.keywords.length > 0 && (
-              <ul className="tags" aria-label={t("projects.keywords")}>
-                {tp.keywords.map((k) => (
-                  <li key={k}>{k}</li>
-                ))}
-              </ul>
-            )}
+            {tp.keywords.length > 0 && <TagList label={t("projects.keywords")} items={tp.keywords} />}
             <p className="small muted">
               {t("browse.topicCounts", {
                 atoms: formatNumber(tp.atom_count),

@@ -1,7 +1,9 @@
 // Agents (an LLM role bound to a provider and model): list, edit, and each one's run statistics.
 import { useState, type FormEvent } from "react";
+import { EntitySelect } from "@/components/EntitySelect";
 import { ErrorNote, QueryState } from "@/components/QueryState";
 import { useI18n } from "@/i18n/I18nProvider";
+import { ActiveCheckbox, FormActions } from "./form";
 import { useAgents, useAgentStats, useAgentUpdate, useProviderModels, useProviders, type Agent } from "../api/settings";
 
 function Stats({ id }: { id: string }) {
@@ -58,17 +60,14 @@ function AgentForm({ agent, onDone }: { agent: Agent; onDone: () => void }) {
   const listId = `models-${agent.id}`;
   return (
     <form className="job-form" onSubmit={submit} aria-label={t("agents.edit", { name: agent.name })} data-testid="agent-form">
-      <label>
-        {t("agents.provider")}
-        <select value={providerId} onChange={(e) => setProviderId(e.target.value)} name="provider">
-          <option value="">{t("agents.noProvider")}</option>
-          {(providers.data ?? []).map((p) => (
-            <option key={p.id} value={p.id}>
-              {p.name}
-            </option>
-          ))}
-        </select>
-      </label>
+      <EntitySelect
+        label={t("agents.provider")}
+        name="provider"
+        value={providerId}
+        onChange={setProviderId}
+        empty={t("agents.noProvider")}
+        options={providers.data ?? []}
+      />
       <label>
         {t("agents.model")}
         <input value={model} onChange={(e) => setModel(e.target.value)} list={listId} maxLength={200} name="model" placeholder={t("agents.defaultModel")} />
@@ -93,18 +92,8 @@ function AgentForm({ agent, onDone }: { agent: Agent; onDone: () => void }) {
       <span id={`prompt-hint-${agent.id}`} className="small muted">
         {t("agents.promptHint")}
       </span>
-      <label className="inline">
-        <input type="checkbox" checked={active} onChange={(e) => setActive(e.target.checked)} name="active" />
-        {t("settings.active")}
-      </label>
-      <div className="actions">
-        <button type="submit" disabled={update.isPending}>
-          {t("settings.save")}
-        </button>
-        <button type="button" className="secondary" onClick={onDone}>
-          {t("common.cancel")}
-        </button>
-      </div>
+      <ActiveCheckbox checked={active} onChange={setActive} />
+      <FormActions editing pending={update.isPending} onDone={onDone} />
       {update.isError && <ErrorNote error={update.error} />}
     </form>
   );

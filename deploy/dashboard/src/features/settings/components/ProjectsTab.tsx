@@ -1,8 +1,8 @@
 // Projects: keywords, glossary, components and priority rules that steer the analysis. The structured fields
 // are edited as text (projectForm.ts), and lines that cannot be read are named before anything is sent.
 import { useState, type FormEvent } from "react";
-import { ConfirmButton } from "@/components/ConfirmButton";
-import { ErrorNote, QueryState } from "@/components/QueryState";
+import { ErrorNote, ProblemNote, QueryList } from "@/components/QueryState";
+import { TagList } from "@/components/TagList";
 import { useI18n } from "@/i18n/I18nProvider";
 import { useProjects, useProjectWrites, type Project, type ProjectCreate } from "../api/settings";
 import {
@@ -14,13 +14,29 @@ import {
   parseList,
   parsePriorityRules,
 } from "./projectForm";
+import { EditDelete, NameInput, SettingsForm, useEditing, useSaveForm } from "./form";
 
 type Language = NonNullable<ProjectCreate["language"]>;
 const LANGUAGES: Language[] = ["uk", "ru", "en"];
 
+/** A textarea for one of the structured fields, with the hint that says how to write it. */
+function HintedText(p: { label: string; hint: string; hintId: string; name: string; rows: number; value: string; onChange: (v: string) => void }) {
+  return (
+    <>
+      <label>
+        {p.label}
+        <textarea value={p.value} onChange={(e) => p.onChange(e.target.value)} rows={p.rows} name={p.name} aria-describedby={p.hintId} />
+      </label>
+      <span id={p.hintId} className="small muted">
+        {p.hint}
+      </span>
+    </>
+  );
+}
+
 function ProjectForm({ editing, onDone }: { editing: Project | null; onDone: () => void }) {
   const { t } = useI18n();
-  const { create, update } = useProjectWrites();
+  const { active, send, shell } = useSaveForm(editing, useProjectWrites(), onDone);
   const [name, setName] = useState(editing?.name ?? "");
   const [description, setDescription] = useState(editing?.description ?? "");
   const [language, setLanguage] = useState(editing?.language ?? "");
@@ -28,9 +44,7 @@ function ProjectForm({ editing, onDone }: { editing: Project | null; onDone: () 
   const [glossary, setGlossary] = useState(formatGlossary(editing?.glossary ?? {}));
   const [components, setComponents] = useState(formatComponents(editing?.components ?? []));
   const [rules, setRules] = useState(formatPriorityRules(editing?.priority_rules ?? []));
-  const [active, setActive] = useState(editing?.active ?? true);
   const [problem, setProblem] = useState<string | null>(null);
-  const save = editing ? update : create;
 
   const submit = (ev: FormEvent) => {
     ev.preventDefault();
@@ -54,17 +68,18 @@ function ProjectForm({ editing, onDone }: { editing: Project | null; onDone: () 
       language: (language || null) as Language | null,
       active,
     };
-    if (editing) update.mutate({ id: editing.id, body }, { onSuccess: onDone });
-    else create.mutate(body, { onSuccess: onDone });
+    send(body, body);
   };
 
   return (
-    <form className="card job-form" onSubmit={submit} aria-labelledby="project-form-title" data-testid="project-form">
-      <h2 id="project-form-title">{editing ? t("projects.edit", { name: editing.name }) : t("projects.new")}</h2>
-      <label>
-        {t("settings.name")}
-        <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} name="name" />
-      </label>
+    <SettingsForm
+      entity="project"
+      title={editing ? t("projects.edit", { name: editing.name }) : t("projects.new")}
+      onSubmit={submit}
+      {...shell}
+      after={<ProblemNote problem={problem} />}
+    >
+      <NameInput value={name} onChange={setName} maxLength={200} />
       <label>
         {t("projects.description")}
         <textarea value={description} onChange={(e) => setDescription(e.target.value)} rows={2} maxLength={10000} name="description" />
@@ -80,47 +95,19 @@ function ProjectForm({ editing, onDone }: { editing: Project | null; onDone: () 
           ))}
         </select>
       </label>
-      <label>
-        {t("projects.keywords")}
-        <textarea value={keywords} onChange={(e) => setKeywords(e.target.value)} rows={2} name="keywords" aria-describedby="keywords-hint" />
-      </label>
-      <span id="keywords-hint" className="small muted">{t("projects.keywordsHint")}</span>
-      <label>
-        {t("projects.glossary")}
-        <textarea value={glossary} onChange={(e) => setGlossary(e.target.value)} rows={3} name="glossary" aria-describedby="glossary-hint" />
-      </label>
-      <span id="glossary-hint" className="small muted">{t("projects.glossaryHint")}</span>
-      <label>
-        {t("projects.components")}
-        <textarea value={components} onChange={(e) => setComponents(e.target.value)} rows={3} name="components" aria-describedby="components-hint" />
-      </label>
-      <span id="components-hint" className="small muted">{t("projects.componentsHint")}</span>
-      <label>
-        {t("projects.rules")}
-        <textarea value={rules} onChange={(e) => setRules(e.target.value)} rows={3} name="priority_rules" aria-describedby="rules-hint" />
-      </label>
-      <span id="rules-hint" className="small muted">{t("projects.rulesHint")}</span>
-      <label className="inline">
-        <input type="checkbox" checked={active} onChange={(e) => setActive(e.target.checked)} name="active" />
-        {t("settings.active")}
-      </label>
-      <div className="actions">
-        <button type="submit" disabled={save.isPending}>
-          {editing ? t("settings.save") : t("settings.create")}
-        </button>
-        {editing && (
-          <button type="button" className="secondary" onClick={onDone}>
-            {t("common.cancel")}
-          </button>
-        )}
-      </div>
-      {problem && (
-        <p role="alert" className="error">
-          {problem}
-        </p>
-      )}
-      {save.isError && <ErrorNote error={save.error} />}
-    </form>
+      <HintedText label={t("projects.keywords")} hint={t("projects.keywordsHint")} hintId="keywords-hint" name="keywords" rows={2} value={keywords} onChange={setKeywords} />
+      <HintedText label={t("projects.glossary")} hint={t("projects.glossaryHint")} hintId="glossary-hint" name="glossary" rows={3} value={glossary} onChange={setGlossary} />
+      <HintedText
+        label={t("projects.components")}
+        hint={t("projects.componentsHint")}
+        hintId="components-hint"
+        name="components"
+        rows={3}
+        value={components}
+        onChange={setComponents}
+      />
+      <HintedText label={t("projects.rules")} hint={t("projects.rulesHint")} hintId="rules-hint" name="priority_rules" rows={3} value={rules} onChange={setRules} />
+    </SettingsForm>
   );
 }
 
@@ -128,58 +115,43 @@ export function ProjectsTab() {
   const { t } = useI18n();
   const projects = useProjects();
   const { remove } = useProjectWrites();
-  const [editing, setEditing] = useState<Project | null>(null);
-  const [round, setRound] = useState(0); // a fresh, empty form after each save
-  const done = () => (setEditing(null), setRound((n) => n + 1));
+  const { editing, setEditing, done, formKey } = useEditing<Project>();
   return (
     <div className="columns">
       <section className="card" aria-labelledby="projects-title">
         <h2 id="projects-title">{t("projects.title")}</h2>
         {remove.isError && <ErrorNote error={remove.error} />}
-        <QueryState query={projects}>
-          {(list) =>
-            list.length === 0 ? (
-              <p className="muted">{t("common.none")}</p>
-            ) : (
-              <ul className="plain" data-testid="projects">
-                {list.map((p) => (
-                  <li key={p.id} data-testid="project" data-name={p.name}>
-                    <div className="row">
-                      <strong>{p.name}</strong>
-                      <span className="small muted">
-                        {p.language ? t(`projects.lang.${p.language as Language}`) : t("projects.anyLanguage")}
-                        {!p.active && ` · ${t("settings.inactive")}`}
-                      </span>
-                    </div>
-                    {p.description && <p className="small">{p.description}</p>}
-                    {p.keywords.length > 0 && (
-                      <ul className="tags" aria-label={t("projects.keywords")}>
-                        {p.keywords.map((k) => (
-                          <li key={k}>{k}</li>
-                        ))}
-                      </ul>
-                    )}
-                    <p className="small muted">
-                      {t("projects.counts", {
-                        glossary: Object.keys(p.glossary).length,
-                        components: p.components.length,
-                        rules: p.priority_rules.length,
-                      })}
-                    </p>
-                    <div className="actions">
-                      <button type="button" className="secondary" onClick={() => setEditing(p)}>
-                        {t("settings.edit")}
-                      </button>
-                      <ConfirmButton label={t("settings.delete")} onConfirm={() => remove.mutate(p.id)} />
-                    </div>
-                  </li>
-                ))}
-              </ul>
-            )
-          }
-        </QueryState>
+        <QueryList query={projects}>
+          {(list) => (
+            <ul className="plain" data-testid="projects">
+              {list.map((p) => (
+                <li key={p.id} data-testid="project" data-name={p.name}>
+                  <div className="row">
+                    <strong>{p.name}</strong>
+                    <span className="small muted">
+                      {p.language ? t(`projects.lang.${p.language as Language}`) : t("projects.anyLanguage")}
+                      {!p.active && ` · ${t("settings.inactive")}`}
+                    </span>
+                  </div>
+                  {p.description && <p className="small">{p.description}</p>}
+                  {p.keywords.length > 0 && <TagList label={t("projects.keywords")} items={p.keywords} />}
+                  <p className="small muted">
+                    {t("projects.counts", {
+                      glossary: Object.keys(p.glossary).length,
+                      components: p.components.length,
+                      rules: p.priority_rules.length,
+                    })}
+                  </p>
+                  <div className="actions">
+                    <EditDelete onEdit={() => setEditing(p)} onDelete={() => remove.mutate(p.id)} />
+                  </div>
+                </li>
+              ))}
+            </ul>
+          )}
+        </QueryList>
       </section>
-      <ProjectForm key={editing?.id ?? `new-${round}`} editing={editing} onDone={done} />
+      <ProjectForm key={formKey} editing={editing} onDone={done} />
     </div>
   );
 }

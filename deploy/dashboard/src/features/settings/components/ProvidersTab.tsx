@@ -2,9 +2,10 @@
 // write-only: the form has an input that sends a new one (or removes the stored one) and never shows one back;
 // the list only says whether a key is stored.
 import { useState, type FormEvent } from "react";
-import { ConfirmButton } from "@/components/ConfirmButton";
 import { ErrorNote, QueryState } from "@/components/QueryState";
+import { TagList } from "@/components/TagList";
 import { useI18n } from "@/i18n/I18nProvider";
+import { EditDelete, NameInput, SettingsForm, useEditing, useSaveForm } from "./form";
 import { useProviderModels, useProviders, useProviderWrites, type Provider, type ProviderCreate, type ProviderPatch } from "../api/settings";
 
 const TYPES: ProviderCreate["type"][] = ["openai", "ollama", "openai_compatible", "local"];
@@ -19,11 +20,7 @@ function Models({ id }: { id: string }) {
         m.models.length === 0 ? (
           <p className="small muted">{t("providers.noModels")}</p>
         ) : (
-          <ul className="tags" aria-label={t("providers.models")} data-testid="provider-models">
-            {m.models.map((name) => (
-              <li key={name}>{name}</li>
-            ))}
-          </ul>
+          <TagList label={t("providers.models")} items={m.models} testId="provider-models" />
         )
       }
     </QueryState>
@@ -52,29 +49,26 @@ export function providerPatch(d: Draft): ProviderPatch {
 
 export function ProviderForm({ editing, onDone }: { editing: Provider | null; onDone: () => void }) {
   const { t } = useI18n();
-  const { create, update } = useProviderWrites();
+  const { active, send, shell } = useSaveForm(editing, useProviderWrites(), onDone);
   const [name, setName] = useState(editing?.name ?? "");
   const [type, setType] = useState<ProviderCreate["type"]>(editing?.type ?? "openai_compatible");
   const [baseUrl, setBaseUrl] = useState(editing?.base_url ?? "");
   const [apiKey, setApiKey] = useState("");
   const [removeKey, setRemoveKey] = useState(false);
-  const [active, setActive] = useState(editing?.active ?? true);
-  const save = editing ? update : create;
   const submit = (ev: FormEvent) => {
     ev.preventDefault();
     const draft = { name, type, baseUrl, apiKey, removeKey, active };
-    const done = { onSuccess: () => (setApiKey(""), onDone()) };
-    if (editing) update.mutate({ id: editing.id, body: providerPatch(draft) }, done);
-    else create.mutate(providerCreate(draft), done);
+    send(providerCreate(draft), providerPatch(draft), () => (setApiKey(""), onDone()));
   };
   const local = type === "local";
   return (
-    <form className="card job-form" onSubmit={submit} aria-labelledby="provider-form-title" data-testid="provider-form">
-      <h2 id="provider-form-title">{editing ? t("providers.edit", { name: editing.name }) : t("providers.new")}</h2>
-      <label>
-        {t("settings.name")}
-        <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} name="name" />
-      </label>
+    <SettingsForm
+      entity="provider"
+      title={editing ? t("providers.edit", { name: editing.name }) : t("providers.new")}
+      onSubmit={submit}
+      {...shell}
+    >
+      <NameInput value={name} onChange={setName} maxLength={100} />
       <label>
         {t("providers.type")}
         <select value={type} onChange={(e) => setType(e.target.value as ProviderCreate["type"])} disabled={!!editing} name="type">
@@ -113,8 +107,8 @@ export function ProviderForm({ editing, onDone }: { editing: Provider | null; on
             />
           </label>
           <span id="api-key-hint" className="small muted">
-              {editing?.has_api_key ? t("providers.keyKeep") : t("providers.keyHint")}
-            </span>
+            {editing?.has_api_key ? t("providers.keyKeep") : t("providers.keyHint")}
+          </span>
           {editing?.has_api_key && (
             <label className="inline">
               <input type="checkbox" checked={removeKey} onChange={(e) => setRemoveKey(e.target.checked)} name="remove_key" />
@@ -123,22 +117,7 @@ export function ProviderForm({ editing, onDone }: { editing: Provider | null; on
           )}
         </>
       )}
-      <label className="inline">
-        <input type="checkbox" checked={active} onChange={(e) => setActive(e.target.checked)} name="active" />
-        {t("settings.active")}
-      </label>
-      <div className="actions">
-        <button type="submit" disabled={save.isPending}>
-          {editing ? t("settings.save") : t("settings.create")}
-        </button>
-        {editing && (
-          <button type="button" className="secondary" onClick={onDone}>
-            {t("common.cancel")}
-          </button>
-        )}
-      </div>
-      {save.isError && <ErrorNote error={save.error} />}
-    </form>
+    </SettingsForm>
   );
 }
 
@@ -176,10 +155,7 @@ function ProviderRow({ p, onEdit }: { p: Provider; onEdit: () => void }) {
         </button>
         {p.id !== LOCAL_ID && (
           <>
-            <button type="button" className="secondary" onClick={onEdit}>
-              {t("settings.edit")}
-            </button>
-            <ConfirmButton label={t("settings.delete")} onConfirm={() => remove.mutate(p.id)} />
+            <EditDelete onEdit={onEdit} onDelete={() => remove.mutate(p.id)} />
           </>
         )}
       </div>
@@ -192,9 +168,7 @@ function ProviderRow({ p, onEdit }: { p: Provider; onEdit: () => void }) {
 export function ProvidersTab() {
   const { t } = useI18n();
   const providers = useProviders();
-  const [editing, setEditing] = useState<Provider | null>(null);
-  const [round, setRound] = useState(0); // a fresh, empty form after each save
-  const done = () => (setEditing(null), setRound((n) => n + 1));
+  const { editing, setEditing, done, formKey } = useEditing<Provider>();
   return (
     <div className="columns">
       <section className="card" aria-labelledby="providers-title">
@@ -209,7 +183,7 @@ export function ProvidersTab() {
           )}
         </QueryState>
       </section>
-      <ProviderForm key={editing?.id ?? `new-${round}`} editing={editing} onDone={done} />
+      <ProviderForm key={formKey} editing={editing} onDone={done} />
     </div>
   );
 }

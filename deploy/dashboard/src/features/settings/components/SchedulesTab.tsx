@@ -7,10 +7,11 @@ import { Link } from "react-router-dom";
 import type { AtomType } from "@/api/enums";
 import { chatsQuery, projectsQuery } from "@/api/queries";
 import { AtomTypePicker } from "@/components/AtomTypePicker";
-import { ConfirmButton } from "@/components/ConfirmButton";
-import { ErrorNote, QueryState } from "@/components/QueryState";
+import { AgentSelect, ProjectSelect } from "@/components/EntitySelect";
+import { ErrorNote, QueryList } from "@/components/QueryState";
 import { useI18n } from "@/i18n/I18nProvider";
-import { useAgents, useSchedules, useScheduleWrites, type Schedule, type ScheduleCreate } from "../api/settings";
+import { EditDelete, NameInput, SettingsForm, useEditing, useSaveForm } from "./form";
+import { useSchedules, useScheduleWrites, type Schedule, type ScheduleCreate } from "../api/settings";
 
 type Kind = ScheduleCreate["kind"];
 type Setter<T> = (value: T) => void;
@@ -75,10 +76,8 @@ function ExtractionFields(p: {
 
 function ScheduleForm({ editing, onDone }: { editing: Schedule | null; onDone: () => void }) {
   const { t } = useI18n();
-  const agents = useAgents();
   const chats = useQuery(chatsQuery());
-  const projects = useQuery(projectsQuery());
-  const { create, update } = useScheduleWrites();
+  const { active, send, shell } = useSaveForm(editing, useScheduleWrites(), onDone);
   const [kind, setKind] = useState<Kind>(editing?.kind ?? "extraction");
   const [projectId, setProjectId] = useState(editing?.project_id ?? "");
   const [name, setName] = useState(editing?.name ?? "");
@@ -90,8 +89,6 @@ function ScheduleForm({ editing, onDone }: { editing: Schedule | null; onDone: (
   const [autoApprove, setAutoApprove] = useState(editing?.auto_approve ?? false);
   const [threshold, setThreshold] = useState(String(editing?.confidence_threshold ?? 0.8));
   const [types, setTypes] = useState<AtomType[]>(editing?.allowed_atom_types ?? []);
-  const [active, setActive] = useState(editing?.active ?? true);
-  const save = editing ? update : create;
   const submit = (ev: FormEvent) => {
     ev.preventDefault();
     const extraction = kind === "extraction";
@@ -110,16 +107,16 @@ function ScheduleForm({ editing, onDone }: { editing: Schedule | null; onDone: (
       allowed_atom_types: extraction ? types : [],
       active,
     };
-    if (editing) update.mutate({ id: editing.id, body }, { onSuccess: onDone });
-    else create.mutate(body, { onSuccess: onDone });
+    send(body, body);
   };
   return (
-    <form className="card job-form" onSubmit={submit} aria-labelledby="schedule-form-title" data-testid="schedule-form">
-      <h2 id="schedule-form-title">{editing ? t("schedules.edit", { name: editing.name }) : t("schedules.new")}</h2>
-      <label>
-        {t("settings.name")}
-        <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} name="name" />
-      </label>
+    <SettingsForm
+      entity="schedule"
+      title={editing ? t("schedules.edit", { name: editing.name }) : t("schedules.new")}
+      onSubmit={submit}
+      {...shell}
+    >
+      <NameInput value={name} onChange={setName} maxLength={100} />
       <label>
         {t("schedules.cron")}
         <input value={cron} onChange={(e) => setCron(e.target.value)} required maxLength={100} name="cron" aria-describedby="cron-hint" spellCheck={false} />
@@ -132,32 +129,13 @@ function ScheduleForm({ editing, onDone }: { editing: Schedule | null; onDone: (
           <option value="analysis">{t("schedules.kind.analysis")}</option>
         </select>
       </label>
-      {kind === "analysis" && (
-        <label>
-          {t("analysis.project")}
-          <select value={projectId} onChange={(e) => setProjectId(e.target.value)} name="project">
-            <option value="">{t("analysis.noProject")}</option>
-            {(projects.data ?? []).map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.name}
-              </option>
-            ))}
-          </select>
-        </label>
-      )}
-      <label>
-        {t("schedules.agent")}
-        <select value={agentId} onChange={(e) => setAgentId(e.target.value)} name="agent">
-          <option value="">{kind === "analysis" ? t("analysis.defaultAgent") : t("schedules.defaultAgent")}</option>
-          {(agents.data ?? [])
-            .filter((a) => a.role === (kind === "analysis" ? "task_proposer" : "knowledge_extractor"))
-            .map((a) => (
-              <option key={a.id} value={a.id}>
-                {a.name}
-              </option>
-            ))}
-        </select>
-      </label>
+      {kind === "analysis" && <ProjectSelect value={projectId} onChange={setProjectId} />}
+      <AgentSelect
+        role={kind === "analysis" ? "task_proposer" : "knowledge_extractor"}
+        empty={kind === "analysis" ? t("analysis.defaultAgent") : t("schedules.defaultAgent")}
+        value={agentId}
+        onChange={setAgentId}
+      />
       <label>
         {t("schedules.lookback")}
         <input type="number" min={1} max={2160} value={lookback} onChange={(e) => setLookback(e.target.value)} required name="lookback_hours" />
@@ -177,22 +155,7 @@ function ScheduleForm({ editing, onDone }: { editing: Schedule | null; onDone: (
           setTypes={setTypes}
         />
       )}
-      <label className="inline">
-        <input type="checkbox" checked={active} onChange={(e) => setActive(e.target.checked)} name="active" />
-        {t("settings.active")}
-      </label>
-      <div className="actions">
-        <button type="submit" disabled={save.isPending}>
-          {editing ? t("settings.save") : t("settings.create")}
-        </button>
-        {editing && (
-          <button type="button" className="secondary" onClick={onDone}>
-            {t("common.cancel")}
-          </button>
-        )}
-      </div>
-      {save.isError && <ErrorNote error={save.error} />}
-    </form>
+    </SettingsForm>
   );
 }
 
@@ -201,9 +164,7 @@ export function SchedulesTab() {
   const schedules = useSchedules();
   const projects = useQuery(projectsQuery());
   const { remove, runNow } = useScheduleWrites();
-  const [editing, setEditing] = useState<Schedule | null>(null);
-  const [round, setRound] = useState(0);
-  const done = () => (setEditing(null), setRound((n) => n + 1));
+  const { editing, setEditing, done, formKey } = useEditing<Schedule>();
   return (
     <div className="columns">
       <section className="card" aria-labelledby="schedules-title">
@@ -222,50 +183,43 @@ export function SchedulesTab() {
             )}
           </p>
         )}
-        <QueryState query={schedules}>
-          {(list) =>
-            list.length === 0 ? (
-              <p className="muted">{t("common.none")}</p>
-            ) : (
-              <ul className="plain" data-testid="schedules">
-                {list.map((s) => (
-                  <li key={s.id} data-testid="schedule" data-name={s.name}>
-                    <div className="row">
-                      <strong>{s.name}</strong>
-                      <span className="badge">{t(`schedules.kind.${s.kind}`)}</span>
-                      <code>{s.cron}</code>
-                    </div>
-                    <p className="small muted">
-                      {s.kind === "analysis"
-                        ? (projects.data?.find((p) => p.id === s.project_id)?.name ?? t("analysis.noProject"))
-                        : s.chats.length
-                          ? s.chats.join(", ")
-                          : t("schedules.allChats")}{" "}
-                      · {t("schedules.lookbackN", { n: s.lookback_hours })}
-                      {s.auto_approve && ` · ${t("schedules.autoApprove")} ≥ ${s.confidence_threshold.toFixed(2)}`}
-                      {!s.active && ` · ${t("settings.inactive")}`}
-                    </p>
-                    <p className="small muted">
-                      {t("schedules.last")}: {s.last_run_at ? formatDate(s.last_run_at) : "—"} · {t("schedules.next")}:{" "}
-                      {s.next_run_at ? formatDate(s.next_run_at) : "—"}
-                    </p>
-                    <div className="actions">
-                      <button type="button" className="secondary" onClick={() => runNow.mutate(s.id)} disabled={runNow.isPending}>
-                        {t("schedules.runNow")}
-                      </button>
-                      <button type="button" className="secondary" onClick={() => setEditing(s)}>
-                        {t("settings.edit")}
-                      </button>
-                      <ConfirmButton label={t("settings.delete")} onConfirm={() => remove.mutate(s.id)} />
-                    </div>
-                  </li>
-                ))}
-              </ul>
-            )
-          }
-        </QueryState>
+        <QueryList query={schedules}>
+          {(list) => (
+            <ul className="plain" data-testid="schedules">
+              {list.map((s) => (
+                <li key={s.id} data-testid="schedule" data-name={s.name}>
+                  <div className="row">
+                    <strong>{s.name}</strong>
+                    <span className="badge">{t(`schedules.kind.${s.kind}`)}</span>
+                    <code>{s.cron}</code>
+                  </div>
+                  <p className="small muted">
+                    {s.kind === "analysis"
+                      ? (projects.data?.find((p) => p.id === s.project_id)?.name ?? t("analysis.noProject"))
+                      : s.chats.length
+                        ? s.chats.join(", ")
+                        : t("schedules.allChats")}{" "}
+                    · {t("schedules.lookbackN", { n: s.lookback_hours })}
+                    {s.auto_approve && ` · ${t("schedules.autoApprove")} ≥ ${s.confidence_threshold.toFixed(2)}`}
+                    {!s.active && ` · ${t("settings.inactive")}`}
+                  </p>
+                  <p className="small muted">
+                    {t("schedules.last")}: {s.last_run_at ? formatDate(s.last_run_at) : "—"} · {t("schedules.next")}:{" "}
+                    {s.next_run_at ? formatDate(s.next_run_at) : "—"}
+                  </p>
+                  <div className="actions">
+                    <button type="button" className="secondary" onClick={() => runNow.mutate(s.id)} disabled={runNow.isPending}>
+                      {t("schedules.runNow")}
+                    </button>
+                    <EditDelete onEdit={() => setEditing(s)} onDelete={() => remove.mutate(s.id)} />
+                  </div>
+                </li>
+              ))}
+            </ul>
+          )}
+        </QueryList>
       </section>
-      <ScheduleForm key={editing?.id ?? `new-${round}`} editing={editing} onDone={done} />
+      <ScheduleForm key={formKey} editing={editing} onDone={done} />
     </div>
   );
 }
