@@ -148,6 +148,7 @@ test("approving a proposal by keyboard in one tab shows in a second tab; the nex
   const reviewer = await context.newPage();
   await open(reviewer, `/proposals?id=${first}`);
   await expect(reviewer.getByTestId("proposal-detail")).toHaveAttribute("data-status", "pending");
+  await expect(reviewer.locator(`.feed-item[data-id="${second}"]`)).toBeVisible(); // the queue, as a reviewer sees it
   await reviewer.keyboard.press("a");
   await expect(watcher.getByTestId("proposal-detail")).toHaveAttribute("data-status", "approved");
   expect(await watcher.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(1);

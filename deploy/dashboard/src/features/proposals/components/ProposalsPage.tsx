@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useRef, useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 import { QueryState } from "@/components/QueryState";
 import { useHotkeys } from "@/components/useHotkeys";
@@ -18,6 +18,8 @@ export function ProposalsPage() {
   const run = params.get("run");
   const list = useProposals(status, run);
   const items = list.data ?? [];
+  const latest = useRef(items);
+  latest.current = items;
   const selected = params.get("id");
   const { approve } = useReview();
   const [rejectFocus, setRejectFocus] = useState(0);
@@ -30,11 +32,13 @@ export function ProposalsPage() {
     go({ id: items[Math.min(items.length - 1, Math.max(0, at < 0 ? 0 : at + by))].id });
   };
   // After this tab's own review the proposal leaves the queue: the reviewer goes on to the next one. (Another
-  // tab's review only changes what is shown here.)
+  // tab's review only changes what is shown here.) The queue is read when the review succeeds, not when the key
+  // was pressed: it may have loaded meanwhile, or the live event may already have taken the reviewed one out.
   const reviewed = (id: string) => {
-    const at = items.findIndex((p) => p.id === id);
-    const next = at < 0 ? undefined : (items[at + 1] ?? items[at - 1]);
-    if (next) go({ id: next.id });
+    const queue = latest.current;
+    const at = queue.findIndex((p) => p.id === id);
+    const next = at < 0 ? queue[0] : (queue[at + 1] ?? queue[at - 1]);
+    if (next && next.id !== id) go({ id: next.id });
   };
   useHotkeys({
     j: () => move(1),
