@@ -48,3 +48,17 @@ ADJACENT_GAP_S = 1800.0
 # /similar fuses a message's nearest vectors with its reply thread (up to this many links away).
 SIMILAR_THREAD_HOPS = 4
 SIMILAR_THREAD_WEIGHT = 1.0
+
+# Conversation list of hybrid search: the messages said around the first pass's best hits (same chat, within
+# CONVERSATION_REACH_S), split into conversations at pauses longer than CONVERSATION_GAP_S; a message ranks by
+# the best query similarity in its conversation plus CONVERSATION_OWN times its own, so a short reply rides on
+# the message of its conversation that matches the query. The first KEEP_HEAD hits of the ranking without it
+# stay on top: a conversation list must not push the direct best hits down. Chosen on the tuning half by
+# bench/search_context.py (held-out figures in the README); weight 0 turns it off.
+CONVERSATION_WEIGHT = 1.0
+CONVERSATION_ANCHORS = 5
+CONVERSATION_DEPTH = 50  # how deep the conversation list goes, as deep as the keyword and semantic lists
+CONVERSATION_REACH_S = 7200.0
+CONVERSATION_GAP_S = 1800.0
+CONVERSATION_OWN = 0.5
+KEEP_HEAD = 2

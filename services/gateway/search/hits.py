@@ -42,19 +42,24 @@ def hybrid(
     semantic: list[Hit],
     limit: int,
     k: int = RRF_K,
-    weights: tuple[float, float, float] = (1.0, 1.0, 1.0),  # plain RRF; search passes the measured ones
+    weights: tuple[float, ...] = (1.0, 1.0, 1.0),  # plain RRF; search passes the measured ones
     linked: Sequence[Hit] = (),
+    conversation: Sequence[Hit] = (),
 ) -> list[Hit]:
-    """Weighted reciprocal rank fusion of the keyword, semantic and linked rankings (see `linked_ranking`);
-    each hit keeps its keyword rank and similarity."""
+    """Weighted reciprocal rank fusion of the keyword, semantic, linked (see `linked_ranking`) and conversation
+    (see `conversation_ranking`, fourth weight, 0 when absent) rankings; each hit keeps its keyword rank and
+    similarity."""
     keyword = sorted(keyword, key=lambda hit: -hit.score)
     semantic = sorted(semantic, key=lambda hit: -hit.score)
-    found = {hit.ref: hit for hit in linked}
+    found = {hit.ref: hit for hit in conversation}
+    found.update({hit.ref: hit for hit in linked})
     found.update({hit.ref: hit for hit in keyword})
     found.update({hit.ref: hit for hit in semantic})
     ranks = {hit.ref: hit.score for hit in keyword}
     similarities = {hit.ref: hit.score for hit in semantic}
     rankings = [[h.ref for h in keyword], [h.ref for h in semantic], [h.ref for h in linked]]
+    weights = (*weights, 0.0)[:4] if len(weights) == 3 else weights
+    rankings.append([h.ref for h in conversation])
     fused = reciprocal_rank_fusion(rankings, k=k, weights=weights)
     return [
         msgspec.structs.replace(
@@ -81,3 +86,40 @@ def linked_ranking(
                 seen.add(hit.ref)
                 ranking.append(hit)
     return ranking
+
+
+def conversation_ranking(around: Iterable[Mapping], gap_s: float, own: float) -> list[Hit]:
+    """Messages ranked by the conversation they belong to: rows (id, title, text, chat_id, sent_at, similarity)
+    in chat and time order are split into conversations at pauses longer than `gap_s`; each message scores the
+    best similarity in its conversation plus `own` times its own. A short reply («так, беру», "done") says
+    little by itself; the message it answers says what the conversation is about."""
+    conversations: list[list[Mapping]] = []
+    for row in around:
+        last = conversations[-1][-1] if conversations else None
+        if (
+            last is not None
+            and last["chat_id"] == row["chat_id"]
+            and (row["sent_at"] - last["sent_at"]).total_seconds() <= gap_s
+        ):
+            conversations[-1].append(row)
+        else:
+            conversations.append([row])
+    scored: list[Hit] = []
+    for conversation in conversations:
+        best = max(float(row["similarity"]) for row in conversation)
+        for row in conversation:
+            similarity = float(row["similarity"])
+            scored.append(
+                Hit(
+                    type="message",
+                    id=row["id"],
+                    title=row["title"],
+                    text=row["text"],
+                    score=round(best + own * similarity, 6),
+                    similarity=round(similarity, 6),
+                    chat_id=row["chat_id"],
+                    sent_at=row["sent_at"],
+                )
+            )
+    scored.sort(key=lambda hit: -hit.score)  # stable: ties keep chat and time order
+    return scored

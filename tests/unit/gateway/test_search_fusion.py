@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.gateway.search.fusion import reciprocal_rank_fusion
-from services.gateway.search.hits import Hit, by_score, hybrid
+from services.gateway.search.hits import Hit, by_score, conversation_ranking, hybrid
 
 
 def _hit(kind: str, item: str, score: float) -> Hit:
@@ -70,3 +70,25 @@ def test_hybrid_with_a_heavier_semantic_weight_puts_the_semantic_top_first() -> 
     semantic = [_hit("message", "s", 0.9)]
     assert [h.id for h in hybrid(keyword, semantic, 2, k=5, weights=(0.5, 1.0, 0.0))] == ["s", "k"]
     assert [h.id for h in hybrid(keyword, semantic, 2, k=5, weights=(1.0, 0.5, 0.0))] == ["k", "s"]
+
+
+def test_a_message_ranks_by_the_best_match_of_its_conversation_then_its_own() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    start = datetime(2026, 3, 1, 10, tzinfo=UTC)
+
+    def row(key: str, chat: str, minute: int, similarity: float) -> dict:
+        sent = start + timedelta(minutes=minute)
+        return {"id": key, "title": key, "text": key, "chat_id": chat, "sent_at": sent, "similarity": similarity}
+
+    rows = [
+        row("question", "a", 0, 0.90),
+        row("ok", "a", 5, 0.20),
+        row("after-pause", "a", 60, 0.50),  # 55 min later: its own conversation
+        row("other-chat", "b", 1, 0.60),
+    ]
+    ranked = conversation_ranking(rows, gap_s=1800, own=0.5)
+    assert [hit.id for hit in ranked] == ["question", "ok", "other-chat", "after-pause"]
+    assert ranked[1].score == pytest.approx(0.90 + 0.5 * 0.20)
+    assert ranked[1].similarity == pytest.approx(0.20)
+    assert conversation_ranking([], gap_s=1800, own=0.5) == []
