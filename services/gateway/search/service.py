@@ -204,9 +204,14 @@ async def hybrid_with_links(
         linked=reached,
         conversation=around,
     )
-    head = fused[:KEEP_HEAD]
+    scored = {hit.ref: hit for hit in with_context}
+    head = [scored.get(hit.ref, hit) for hit in fused[:KEEP_HEAD]]
     kept = {hit.ref for hit in head}
-    return [*head, *(hit for hit in with_context if hit.ref not in kept)][:limit]
+    page = [*head, *(hit for hit in with_context if hit.ref not in kept)][:limit]
+    for i in reversed(range(min(len(head), len(page) - 1))):  # a kept hit is lifted to the score below it
+        if page[i].score < page[i + 1].score:
+            page[i] = msgspec.structs.replace(page[i], score=page[i + 1].score)
+    return page
 
 
 async def conversation(

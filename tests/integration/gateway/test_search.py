@@ -252,6 +252,8 @@ async def test_hybrid_ranks_the_short_replies_of_a_hits_conversation_by_that_con
     assert keys[3] in ids and keys[3] not in without, (ids, without)
     assert ids[:2] == without[:2]  # the best direct hits keep their place
     assert ids.index(keys[3]) < ids.index(keys[60]), ids
+    scores = [hit.score for hit in fused]
+    assert scores == sorted(scores, reverse=True), scores  # the page reads best first, kept head included
 
 
 async def test_similar_messages_exclude_the_message_itself(running: Running) -> None:
