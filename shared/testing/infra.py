@@ -17,6 +17,8 @@ from shared.runtime.servers import start_nats, start_postgres, stop_postgres
 
 @dataclass(frozen=True)
 class TestInfra:
+    __test__ = False  # a fixture's value, not a test class (pytest would try to collect it by its name)
+
     admin_database_url: str
     nats_url: str
     how: str
