@@ -29,6 +29,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     api_replicas: int = 2  # `tracker up`: API processes sharing api_port (SO_REUSEPORT)
+    api_health_port: int = 0  # a port of this replica alone (also serving the API), so its own health is probed
     unhealthy_restart_s: float = 60.0  # `tracker up` restarts a child whose /health stays unhealthy this long
     api_tokens: tuple[str, ...] = ()  # each `token` (admin) or `token:read|review|admin`
     cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the API; none: same origin only
@@ -111,6 +112,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             api_host=_env("API_HOST", "127.0.0.1"),
             api_port=int(_env("API_PORT", "8000")),
             api_replicas=max(1, int(_env("TT_API_REPLICAS", "2"))),
+            api_health_port=int(_env("API_HEALTH_PORT", "0")),
             unhealthy_restart_s=float(_env("TT_UNHEALTHY_RESTART_S", "60")),
             api_tokens=tokens,
             cors_origins=tuple(o.strip() for o in _env("TT_CORS_ORIGINS", "").split(",") if o.strip()),

@@ -238,17 +238,30 @@ def _serve_api(name: str, *, run_projections: bool) -> int:
     app = create_app(settings, tracer_provider=provider, run_projections=run_projections)
     freeze_startup_heap()
     config = uvicorn.Config(app, log_config=None, access_log=False)
-    uvicorn.Server(config).run(sockets=[shared_listener(settings.api_host, settings.api_port)])
+    sockets = [shared_listener(settings.api_host, settings.api_port)]
+    if settings.api_health_port:  # this replica's own door: a probe of the shared port may reach another one
+        sockets.append(own_listener(settings.api_host, settings.api_health_port))
+    uvicorn.Server(config).run(sockets=sockets)
     return 0
 
 
 def shared_listener(host: str, port: int) -> socket.socket:
     """A listening socket other replicas on this host can bind too (SO_REUSEPORT): the kernel spreads
     connections over them, so `tracker up` runs N API replicas on one address without a proxy."""
+    return _listener(host, port, reuse_port=True)
+
+
+def own_listener(host: str, port: int) -> socket.socket:
+    """A listening socket of this process alone."""
+    return _listener(host, port, reuse_port=False)
+
+
+def _listener(host: str, port: int, *, reuse_port: bool) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
     sock.listen(2048)
     sock.set_inheritable(True)

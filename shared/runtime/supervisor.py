@@ -35,6 +35,7 @@ from shared.settings import Settings
 DEMO_EXPORT = Path(__file__).resolve().parents[2] / "data" / "demo" / "telegram_export.json"
 STAGE_PORTS = {"ingest": 8101, "scorer": 8102, "embedder": 8103, "extractor": 8104}
 PROJECTOR_PORTS = {"projector-1": 8105, "projector-2": 8106}  # one active, one standby
+FIRST_API_OWN_PORT = 8111  # API replica i also listens on this + i - 1, alone (its health is probed there)
 STOP_TIMEOUT_S = 25.0
 HEALTH_EVERY_S = 2.0
 HEALTH_TIMEOUT_S = 5.0  # an answer slower than this counts as none (a loaded machine answers well within it)
@@ -74,6 +75,7 @@ class Supervisor:
         self.children: list[Child] = []
         self._stopping = asyncio.Event()
         self._token = ""
+        self.api_url = ""  # the address the API replicas share
         self._nats_proc: subprocess.Popen[bytes] | None = None
         self._nats_port = 0
         self._pg_dir: Path | None = None
@@ -186,17 +188,21 @@ class Supervisor:
             "API_PORT": str(api_port),
             "TT_STAGE_URLS": ",".join(f"{k}={v}" for k, v in stage_urls.items()),
         }
+        self.api_url = f"http://127.0.0.1:{api_port}"
         # Stateless API replicas share one port (SO_REUSEPORT); the projectors write the read models. A probe of
-        # the shared port reaches any one replica, so the replicas are restarted when they exit, not on health.
+        # the shared port reaches any one replica, so each replica also listens on a port of its own, where its
+        # health is probed and a hung replica is found and restarted.
         replicas = self.settings.api_replicas
         for i in range(replicas, 0, -1):
+            own = port_or_free(FIRST_API_OWN_PORT + i - 1)
             self.children.insert(
                 0,
                 Child(
                     f"api-{i}" if replicas > 1 else "api",
                     [sys.executable, "-m", "shared.cli.main", "api"],
-                    api_env,
-                    f"http://127.0.0.1:{api_port}/api/health",
+                    {**api_env, "API_HEALTH_PORT": str(own)},
+                    f"http://127.0.0.1:{own}/api/health",
+                    health_watched=True,
                 ),
             )
 
@@ -339,7 +345,7 @@ class Supervisor:
         keeps its message keys and times true to the export; one run over the chat's whole period gives a
         browsable knowledge base in one step (the same `POST /api/v1/knowledge/extract` a person would send).
         """
-        base = self.children[0].health_url.removesuffix("/api/health")
+        base = self.api_url
         headers = {"Authorization": f"Bearer {self._token}"}
         async with httpx.AsyncClient(base_url=base, headers=headers, timeout=10) as client:
             previous = None
@@ -397,7 +403,7 @@ class Supervisor:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stop)
-        gateway = self.children[0].health_url.removesuffix("/api/health")
+        gateway = self.api_url
         self.say("tracker", f"API {gateway}  docs {gateway}/api/docs  WebSocket {gateway.replace('http', 'ws')}/ws")
         # The token itself never goes to the log (this output is tracker.log in --detach mode).
         token_file = self.data_dir / TOKEN_FILE

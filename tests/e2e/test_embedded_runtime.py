@@ -89,6 +89,23 @@ def test_up_brings_every_service_to_healthy_and_down_leaves_no_process(tmp_path:
         assert {n: p for n, p in _services(data_dir).items() if n != "scorer"} == {
             n: p for n, p in pids.items() if n != "scorer"
         }
+
+        # So is an API replica that hangs: it is probed on its own port, not the shared one the other answers on.
+        state = json.loads((data_dir / "runtime.json").read_text())
+        assert state["services"]["api-1"]["health"] != state["services"]["api-2"]["health"]
+        pids = _services(data_dir)
+        os.kill(pids["api-1"], signal.SIGSTOP)
+        deadline = time.monotonic() + 120
+        while _services(data_dir)["api-1"] == pids["api-1"]:
+            assert time.monotonic() < deadline, "the hung API replica was not replaced"
+            time.sleep(1)
+        while _tracker("status", env=env).returncode != 0:
+            assert time.monotonic() < deadline, "the restarted API replica did not become healthy"
+            time.sleep(1)
+        assert httpx.get("http://127.0.0.1:8000/api/health", timeout=10).status_code == 200  # the shared port
+        assert {n: p for n, p in _services(data_dir).items() if n != "api-1"} == {
+            n: p for n, p in pids.items() if n != "api-1"
+        }
     finally:
         down = _tracker("down", env=env, timeout=120)
     assert down.returncode == 0, down.stdout + down.stderr
