@@ -20,6 +20,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from shared.runtime.servers import listening_error
+
 LOCK_FILE = "tracker.lock"
 
 
@@ -82,18 +84,12 @@ def _guard_port(host: str, port: int) -> socket.socket | None:
 
 
 def _probe_listener(host: str, port: int) -> None:
-    """Fail when anything listens on the port: a bind without SO_REUSEPORT is refused while a listener holds it
-    (SO_REUSEADDR, as the replicas set it, lets a port left in TIME_WAIT by a previous run be reused)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            raise AlreadyRunning(
-                f"the API port {host}:{port} is in use by another program ({exc.strerror}): stop it, or choose "
-                "another port with API_PORT"
-            ) from None
+    """Fail when anything listens on the port (servers.listening_error)."""
+    if (exc := listening_error(host, port)) is not None:
+        raise AlreadyRunning(
+            f"the API port {host}:{port} is in use by another program ({exc.strerror}): stop it, or choose "
+            "another port with API_PORT"
+        )
 
 
 def claim(data_dir: Path, host: str, port: int) -> Claim:

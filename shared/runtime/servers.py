@@ -36,6 +36,20 @@ def _pgserver() -> ModuleType:
     return pgserver
 
 
+def listening_error(host: str, port: int) -> OSError | None:
+    """Why nothing new can listen on `host:port` (something listens there), or None when it is free. The probe
+    sets SO_REUSEADDR as our servers do, so a port left in TIME_WAIT by a previous run counts as free (a quick
+    `down`/`up` keeps its addresses); without SO_REUSEPORT it is refused while any listener holds the port."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            return exc
+    return None
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -16,7 +16,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,7 +27,7 @@ import httpx
 
 from shared.db import migrate
 from shared.runtime.lifetimes import BATCH_SERVICES, child_setup, die_with, postgres_pid, restart_delay
-from shared.runtime.servers import free_port, start_nats, start_postgres, stop_postgres
+from shared.runtime.servers import free_port, listening_error, start_nats, start_postgres, stop_postgres
 from shared.runtime.state import TOKEN_FILE, api_token, clear_state, secret_key, write_state
 from shared.settings import Settings
 
@@ -44,15 +43,8 @@ KILL_GRACE_S = 10.0  # an unhealthy child gets this long to stop on SIGTERM befo
 
 
 def port_or_free(preferred: int) -> int:
-    """`preferred` unless something listens there. SO_REUSEADDR as the servers set it: a port left in
-    TIME_WAIT by the previous run is free for them, so a quick `down`/`up` keeps the same address."""
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("127.0.0.1", preferred))
-        except OSError:
-            return free_port()
-    return preferred
+    """`preferred` unless something listens there."""
+    return free_port() if listening_error("127.0.0.1", preferred) else preferred
 
 
 @dataclass
