@@ -180,7 +180,8 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _print_status(state: dict[str, Any], health: dict[str, bool]) -> None:
-    print(f"tracker (pid {state['pid']})")
+    # The address the replicas share; each replica's own health port below is for probes.
+    print(f"tracker (pid {state['pid']})" + (f"  API {state['api']}" if state.get("api") else ""))
     width = max(map(len, state["services"]))
     for name, service in state["services"].items():
         print(f"  {name:<{width}}  {'healthy' if health[name] else 'UNHEALTHY':<10} {service['health']}")

@@ -374,6 +374,7 @@ class Supervisor:
             self.data_dir,
             {
                 "pid": os.getpid(),
+                "api": self.api_url,
                 # Only embedded URLs are written down: a configured URL may carry a password.
                 "database_url": database_url if self._pg_dir else None,
                 "nats_url": nats_url if self._nats_proc else None,
