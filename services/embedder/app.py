@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from services.embedder import handlers, rpc
 from services.embedder.providers import EmbeddingProvider, build_provider
+from services.embedder.vocabulary import Vocabulary
 from shared.bus.service import Stage
 from shared.db.pool import create_pool
 from shared.logging import get_logger
@@ -20,6 +21,7 @@ def build_stage(settings: Settings, *, provider: EmbeddingProvider | None = None
         api_key=settings.embedding_api_key or None,
         model=settings.embedding_model or None,
     )
+    stage.state["vocabulary"] = Vocabulary()
     handlers.register(stage)
     rpc.register(stage)
 
@@ -31,7 +33,7 @@ def build_stage(settings: Settings, *, provider: EmbeddingProvider | None = None
             await provider.warm_up()
         elif hasattr(provider, "discover_dimensions"):
             await provider.discover_dimensions()
-        if settings.database_url:  # only `cmd.embedder.reembed` needs it, and only to read
+        if settings.database_url:  # to read: conversation context, the stored vocabulary, what to re-embed
             stage.state["pool"] = await create_pool(settings.database_url, min_size=1, max_size=2)
         log.info("embedder_ready", model=provider.model_id, dimensions=provider.dimensions)
 

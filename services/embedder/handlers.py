@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from prometheus_client import Counter, Histogram
 
-from services.embedder import conversation, reembed, selection
+from services.embedder import conversation, reembed, selection, vocabulary
 from services.embedder.batching import DEFAULT_MAX_WAIT
 from services.embedder.providers import EmbeddingDimensionError, EmbeddingProvider
 from services.embedder.selection import Pending
@@ -16,7 +16,7 @@ from shared.bus.service import Stage
 from shared.contracts import Envelope, EventData
 from shared.contracts.commands import Reembed
 from shared.contracts.knowledge import EmbeddingComputed
-from shared.contracts.messages import MessageEmbedded
+from shared.contracts.messages import MessageEmbedded, TermsEmbedded, TermVector
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -50,19 +50,29 @@ async def embed_and_publish(stage: Stage, items: list[Pending], kind: str, cause
 
 
 async def embed(stage: Stage, items: list[Pending], kind: str, cause: Envelope | None = None) -> Awaitable[None] | None:
-    """One provider call for the whole batch; returns the (not yet awaited) publish of its events."""
+    """One provider call for the whole batch (messages with the words first seen in them); returns the (not yet
+    awaited) publish of its events."""
     if not items:
         return None
     provider: EmbeddingProvider = stage.state["provider"]
-    texts = [item.embedded_text for item in items]
-    with PROVIDER_SECONDS.labels(provider.model_id).time():
-        vectors = await provider.embed_passages(texts)
-    if vectors.shape != (len(texts), provider.dimensions):
-        raise EmbeddingDimensionError(
-            f"{provider.model_id} returned {vectors.shape} for {len(texts)} texts of {provider.dimensions} dimensions"
-        )
-    publisher = stage.publisher
     model_id = provider.model_id
+    words: vocabulary.Vocabulary = stage.state["vocabulary"]
+    terms = (
+        await words.claim_new(stage.state.get("pool"), model_id, [i.text for i in items]) if kind == "message" else []
+    )
+    texts = [item.embedded_text for item in items]
+    try:
+        with PROVIDER_SECONDS.labels(model_id).time():
+            vectors = await provider.embed_passages(texts + terms)
+        if vectors.shape != (len(texts) + len(terms), provider.dimensions):
+            raise EmbeddingDimensionError(
+                f"{model_id} returned {vectors.shape} for {len(texts) + len(terms)} texts of {provider.dimensions} "
+                "dimensions"
+            )
+    except BaseException:
+        words.release(model_id, terms)
+        raise
+    publisher = stage.publisher
     envelopes = [
         (
             publisher.envelope(
@@ -70,12 +80,26 @@ async def embed(stage: Stage, items: list[Pending], kind: str, cause: Envelope |
             ),
             selection.embedding_msg_id(kind, item.id, model_id, item.embedded_text),
         )
-        for item, vector in zip(items, vectors, strict=True)
+        for item, vector in zip(items, vectors[: len(items)], strict=True)
     ]
+    term_vectors = dict(zip(terms, vectors[len(items) :], strict=True))
+    for chunk in vocabulary.chunks(terms):
+        event = TermsEmbedded(
+            model_id=model_id,
+            dimensions=provider.dimensions,
+            terms=[TermVector(term=t, vector=selection.vector_values(term_vectors[t])) for t in chunk],
+        )
+        envelopes.append((publisher.envelope(event, caused_by=cause), vocabulary.terms_msg_id(model_id, chunk)))
 
     async def publish() -> None:
-        await publisher.publish_many(envelopes)
+        try:
+            await publisher.publish_many(envelopes)
+        except BaseException:
+            words.release(model_id, terms)  # the retried batch publishes them again
+            raise
         EMBEDDED.labels(kind, model_id).inc(len(items))
+        if terms:
+            EMBEDDED.labels("term", model_id).inc(len(terms))
 
     return publish()
 

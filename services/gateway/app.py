@@ -56,6 +56,7 @@ from services.gateway.rate_limit import RateLimiter, rate_limit_guard
 from services.gateway.read_cache import PositionCache
 from services.gateway.relay import RelaySubscriber
 from services.gateway.search.rerank import configured_reranker
+from services.gateway.search.translations import Translator
 from services.gateway.writes import EntityLocks
 from services.gateway.ws import ws_handler
 from shared.bus.publisher import Publisher
@@ -118,6 +119,9 @@ def create_app(
         state.pool = await create_pool(settings.database_url)
         state.nc = await nats.connect(
             settings.nats_servers, name="gateway", max_reconnect_attempts=-1, reconnect_time_wait=1, drain_timeout=5
+        )
+        state.translator = Translator(
+            state.pool, state.nc, settings.subject_prefix, timeout=settings.embed_rpc_timeout_s
         )
         state.js = state.nc.jetstream()
         await ensure_stream(state.js, settings.subject_prefix, replicas=settings.stream_replicas)

@@ -11,7 +11,10 @@ import msgspec
 
 from shared.contracts import Envelope, spec_for
 
-NOT_RELAYED: dict[str, frozenset[str]] = {"messages.embedded": frozenset({"vector"})}
+NOT_RELAYED: dict[str, frozenset[str]] = {
+    "messages.embedded": frozenset({"vector"}),
+    "messages.terms_embedded": frozenset({"terms"}),
+}
 _encoder = msgspec.json.Encoder()
 
 

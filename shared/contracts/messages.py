@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
+import msgspec
+
 from shared.contracts.common import Language
 from shared.contracts.envelope import EventData
 
@@ -102,6 +104,20 @@ class MessageEmbedded(EventData, frozen=True, kw_only=True):
     model_id: str
     dimensions: int
     vector: list[float]
+
+
+class TermVector(msgspec.Struct, frozen=True, kw_only=True):
+    term: str
+    vector: list[float]
+
+
+class TermsEmbedded(EventData, frozen=True, kw_only=True):
+    """Words of the chat's vocabulary first seen by the embedder, each with its vector (search translates query
+    words through them: services/gateway/search/translations.py)."""
+
+    model_id: str
+    dimensions: int
+    terms: list[TermVector]
 
 
 class IngestionJobSpec(EventData, frozen=True, kw_only=True):

@@ -62,6 +62,7 @@ _EVENTS: dict[str, type[EventData]] = {
     "messages.ingested": messages.MessageIngested,
     "messages.updated": messages.MessageUpdated,
     "messages.embedded": messages.MessageEmbedded,
+    "messages.terms_embedded": messages.TermsEmbedded,
     "messages.chat_updated": messages.ChatUpdated,
     "messages.profile_updated": messages.ProfileUpdated,
     "messages.ingestion.queued": messages.IngestionQueued,

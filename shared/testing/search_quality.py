@@ -21,6 +21,7 @@ import asyncpg
 import httpx
 import msgspec
 import nats
+from nats.js import JetStreamContext
 
 from services.embedder.app import build_stage as build_embedder
 from services.embedder.providers import EmbeddingProvider
@@ -30,12 +31,12 @@ from services.ingest.importer import import_export
 from services.ingest.language import detect_language
 from services.scorer.app import build_stage as build_scorer
 from shared.bus.publisher import Publisher
-from shared.bus.streams import ensure_stream
+from shared.bus.streams import ensure_stream, stream_name
 from shared.contracts.messages import MessageIngested
 from shared.db.pool import create_pool
 from shared.settings import Settings
 from shared.testing.labelled import scenario_files
-from shared.testing.running import serving
+from shared.testing.running import serving, wait_until_projected
 
 ROOT = Path(__file__).resolve().parents[2]
 QUERIES_PATH = ROOT / "data" / "search_queries.json"
@@ -147,6 +148,18 @@ async def wait_until_searchable(pool: asyncpg.Pool, total: int, *, timeout: floa
         await asyncio.sleep(0.25)
 
 
+async def wait_until_quiet(js: JetStreamContext, prefix: str, pool: asyncpg.Pool, *, quiet_s: float = 0.5) -> None:
+    """Until nothing new was published for `quiet_s` and the gateway has projected all of it."""
+    last = -1
+    while True:
+        seq: int = (await js.stream_info(stream_name(prefix))).state.last_seq
+        await wait_until_projected(pool, seq)
+        if seq == last:
+            return
+        last = seq
+        await asyncio.sleep(quiet_s)
+
+
 Search = Callable[[str, str, int], Awaitable[list[str]]]
 
 
@@ -239,6 +252,8 @@ async def searchable_corpus(
             client = await stages.enter_async_context(httpx.AsyncClient(base_url=base, timeout=60, headers=headers))
             total = await publish_corpus(publisher)
             counts = await wait_until_searchable(pool, total)
+            await wait_until_quiet(js, settings.subject_prefix, pool)  # the vocabulary follows its messages
+            counts["terms"] = await pool.fetchval("SELECT count(*) FROM search_terms")
             if knowledge:
                 chats = [r["chat_id"] for r in await pool.fetch("SELECT DISTINCT chat_id FROM messages")]
                 runs = await extract_knowledge(client, chats)

@@ -84,6 +84,7 @@ class SearchController(Controller):
                 embed_timeout=settings.embed_rpc_timeout_s,
                 reranker=_reranker(state, rerank),
                 rerank_depth=settings.rerank_depth,
+                translator=state.translator,
             )
         except EmbeddingUnavailable as exc:
             raise ServiceUnavailableException(detail=f"semantic search is unavailable: {exc}") from None

