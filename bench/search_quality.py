@@ -27,6 +27,8 @@ from services.gateway.search.service import RERANK_DEPTH, hybrid_with_links
 from shared.settings import Settings
 from shared.testing.infra import migrated_database, test_infra
 from shared.testing.search_quality import (
+    FRESH,
+    KINDS,
     MODES,
     Figures,
     Query,
@@ -75,7 +77,7 @@ async def _rerank_section(stack: Stack, queries: Sequence[Query], *, tune: bool)
     figures = await evaluate(api_search(stack.client, rerank=True), queries, stack.demo_chat)
     for mode in MODES:
         print(f"{mode} + rerank:")
-        for group in (*groups, "inflection", "cross_language", "paraphrase", "short_message"):
+        for group in (*groups, FRESH, *KINDS):
             print(_row(group, figures[(mode, group)]))
     if not tune:
         return
@@ -125,7 +127,7 @@ async def _knowledge_section(stack: Stack, queries: Sequence[Query]) -> None:
     print(f"\nknowledge base: {stack.counts}")
     print("hybrid over messages, atoms and topics, knowledge hits read as their source messages:")
     figures = await evaluate(_via_knowledge(stack), queries, stack.demo_chat, modes=("hybrid",))
-    for group in ("tuning", "held_out", "all", "inflection", "cross_language", "paraphrase", "short_message"):
+    for group in ("tuning", "held_out", FRESH, "all", *KINDS):
         print(_row(group, figures[("hybrid", group)]))
 
 
@@ -165,7 +167,7 @@ async def run(settings: Settings, dump: str | None, *, tune: bool, knowledge: bo
         print(f"\nGET /api/v1/search, {len(queries)} queries (weights {HYBRID_WEIGHTS}, k {HYBRID_K}), no rerank:")
         for mode in MODES:
             print(f"{mode}:")
-            for group in ("tuning", "held_out", "all", "inflection", "cross_language", "paraphrase", "short_message"):
+            for group in ("tuning", "held_out", FRESH, "all", *KINDS):
                 print(_row(group, figures[(mode, group)]))
 
         if knowledge:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from services.embedder import handlers, rpc
+import asyncio
+
+import asyncpg
+
+from services.embedder import handlers, reembed, rpc
 from services.embedder.providers import EmbeddingProvider, build_provider
 from services.embedder.vocabulary import Vocabulary
 from shared.bus.service import Stage
@@ -11,6 +15,15 @@ from shared.logging import get_logger
 from shared.settings import Settings
 
 log = get_logger(__name__)
+
+
+async def _fill_vocabulary(stage: Stage, pool: asyncpg.Pool, model_id: str) -> None:
+    """Messages embedded before the vocabulary existed (migration 0018) give it their words, once."""
+    try:
+        pages = reembed.embedded_texts(pool, model_id, stage.settings.embedding_batch_size)
+        log.info("vocabulary_filled", model=model_id, terms=await handlers.publish_vocabulary(stage, pages))
+    except Exception as exc:  # search works without it; the next start tries again
+        log.warning("vocabulary_fill_failed", model=model_id, error=f"{type(exc).__name__}: {exc}")
 
 
 def build_stage(settings: Settings, *, provider: EmbeddingProvider | None = None) -> Stage:
@@ -34,11 +47,15 @@ def build_stage(settings: Settings, *, provider: EmbeddingProvider | None = None
         elif hasattr(provider, "discover_dimensions"):
             await provider.discover_dimensions()
         if settings.database_url:  # to read: conversation context, the stored vocabulary, what to re-embed
-            stage.state["pool"] = await create_pool(settings.database_url, min_size=1, max_size=2)
+            pool = stage.state["pool"] = await create_pool(settings.database_url, min_size=1, max_size=2)
+            if await reembed.vocabulary_missing(pool, provider.model_id):
+                stage.state["backfill"] = asyncio.create_task(_fill_vocabulary(stage, pool, provider.model_id))
         log.info("embedder_ready", model=provider.model_id, dimensions=provider.dimensions)
 
     @stage.on_stop
     async def close_resources(stage: Stage) -> None:
+        if (backfill := stage.state.pop("backfill", None)) is not None:
+            backfill.cancel()
         if (pool := stage.state.pop("pool", None)) is not None:
             await pool.close()
         await stage.state["provider"].aclose()

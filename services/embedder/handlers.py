@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 
+import numpy as np
 from prometheus_client import Counter, Histogram
 
 from services.embedder import conversation, reembed, selection, vocabulary
@@ -27,7 +28,7 @@ PROVIDER_SECONDS = Histogram(
     ["model"],
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32),
 )
-REEMBED_ENTITIES = ("all", "messages", "atoms", "topics")
+REEMBED_ENTITIES = ("all", "messages", "atoms", "topics", "terms")
 
 
 def _event(kind: str, item_id: str, model_id: str, values: list[float]) -> EventData:
@@ -82,14 +83,7 @@ async def embed(stage: Stage, items: list[Pending], kind: str, cause: Envelope |
         )
         for item, vector in zip(items, vectors[: len(items)], strict=True)
     ]
-    term_vectors = dict(zip(terms, vectors[len(items) :], strict=True))
-    for chunk in vocabulary.chunks(terms):
-        event = TermsEmbedded(
-            model_id=model_id,
-            dimensions=provider.dimensions,
-            terms=[TermVector(term=t, vector=selection.vector_values(term_vectors[t])) for t in chunk],
-        )
-        envelopes.append((publisher.envelope(event, caused_by=cause), vocabulary.terms_msg_id(model_id, chunk)))
+    envelopes += _terms_envelopes(stage, terms, vectors[len(items) :], cause)
 
     async def publish() -> None:
         try:
@@ -102,6 +96,43 @@ async def embed(stage: Stage, items: list[Pending], kind: str, cause: Envelope |
             EMBEDDED.labels("term", model_id).inc(len(terms))
 
     return publish()
+
+
+def _terms_envelopes(
+    stage: Stage, terms: list[str], vectors: np.ndarray, cause: Envelope | None
+) -> list[tuple[Envelope, str]]:
+    provider: EmbeddingProvider = stage.state["provider"]
+    out = []
+    by_term = dict(zip(terms, vectors, strict=True))
+    for chunk in vocabulary.chunks(terms):
+        event = TermsEmbedded(
+            model_id=provider.model_id,
+            dimensions=provider.dimensions,
+            terms=[TermVector(term=t, vector=selection.vector_values(by_term[t])) for t in chunk],
+        )
+        msg_id = vocabulary.terms_msg_id(provider.model_id, chunk)
+        out.append((stage.publisher.envelope(event, caused_by=cause), msg_id))
+    return out
+
+
+async def publish_vocabulary(stage: Stage, pages: AsyncIterator[list[str]], cause: Envelope | None = None) -> int:
+    """The words of these texts that the vocabulary lacks, embedded and published page by page; how many."""
+    provider: EmbeddingProvider = stage.state["provider"]
+    words: vocabulary.Vocabulary = stage.state["vocabulary"]
+    done = 0
+    async for texts in pages:
+        terms = await words.claim_new(stage.state.get("pool"), provider.model_id, texts)
+        if not terms:
+            continue
+        try:
+            vectors = await provider.embed_passages(terms)
+            await stage.publisher.publish_many(_terms_envelopes(stage, terms, vectors, cause))
+        except BaseException:
+            words.release(provider.model_id, terms)
+            raise
+        EMBEDDED.labels("term", provider.model_id).inc(len(terms))
+        done += len(terms)
+    return done
 
 
 async def _reembed(stage: Stage, kind: str, pages: AsyncIterator[list[Pending]], cause: Envelope) -> int:
@@ -155,4 +186,6 @@ def register(stage: Stage) -> None:
         for kind, name in (("atom", "atoms"), ("topic", "topics")):
             if command.entity in ("all", name):
                 counts[name] = await _reembed(stage, kind, reembed.stale_entities(pool, kind, model_id, size), envelope)
+        if command.entity in ("all", "terms"):
+            counts["terms"] = await publish_vocabulary(stage, reembed.embedded_texts(pool, model_id, size), envelope)
         log.info("reembed_done", model=model_id, **counts)

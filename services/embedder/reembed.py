@@ -1,4 +1,5 @@
-"""What `cmd.embedder.reembed` has to redo: read-model rows whose vector is not from the current model.
+"""What `cmd.embedder.reembed` has to redo: read-model rows whose vector is not from the current model, and the
+words of the vocabulary (search_terms) that the embedded messages hold but the vocabulary lacks.
 
 The embedder only reads the read models; the new vectors travel as events and the gateway writes them.
 """
@@ -61,3 +62,32 @@ async def stale_entities(pool: asyncpg.Pool, entity: str, model_id: str, page: i
             return
         after = rows[-1]["id"]
         yield [Pending(str(r["id"]), build(r["head"], r["body"])) for r in rows]
+
+
+async def embedded_texts(pool: asyncpg.Pool, model_id: str, page: int) -> AsyncIterator[list[str]]:
+    """Pages of the texts of messages embedded with this model (their words make the vocabulary)."""
+    after = ""
+    while True:
+        rows = await pool.fetch(
+            "SELECT key, text FROM messages WHERE embedding_model = $1 AND key > $2 ORDER BY key LIMIT $3",
+            model_id,
+            after,
+            page,
+        )
+        if not rows:
+            return
+        after = rows[-1]["key"]
+        yield [r["text"] for r in rows]
+
+
+async def vocabulary_missing(pool: asyncpg.Pool, model_id: str) -> bool:
+    """Messages are embedded with this model but none of their words is: an install from before the vocabulary."""
+    return bool(
+        await pool.fetchval(
+            """
+            SELECT EXISTS (SELECT 1 FROM messages WHERE embedding_model = $1)
+                   AND NOT EXISTS (SELECT 1 FROM search_terms WHERE embedding_model = $1)
+            """,
+            model_id,
+        )
+    )

@@ -15,7 +15,7 @@ class ScoreUnscored(EventData, frozen=True, kw_only=True):
 class Reembed(EventData, frozen=True, kw_only=True):
     """Re-embed everything with the currently configured model."""
 
-    entity: str = "all"  # all | messages | atoms | topics
+    entity: str = "all"  # all | messages | atoms | topics | terms (the vocabulary of embedded messages)
 
 
 class StartIngestionJob(IngestionJobSpec, frozen=True, kw_only=True):

@@ -13,12 +13,15 @@ other script. A candidate counts as a translation above MIN_CSLS, at most MAX_PE
 
 The vectors miss many loanwords («індекс» has no "index" among its nearest words), so words spelled alike in
 Latin letters (shared/text/spelling.py) are candidates too, and count with a lower CSLS (MIN_LOANWORD_CSLS):
-the spelling says they are the same word, the vectors only have to not disagree.
+the spelling says they are the same word, the vectors only have to not disagree. A Cyrillic word also meets the
+other East Slavic spelling of itself this way (Russian «приходят» → «приходить», Ukrainian «приходити»), which
+lemmas never join; within one script the spelling must be nearly the same (MIN_COGNATE_LIKENESS).
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -38,8 +41,11 @@ NEIGHBOURS = 10  # r(x): mean similarity to this many nearest words of the other
 MIN_CSLS = 0.02  # chosen on the tuning half of data/search_queries.json (bench/search_quality.py)
 MIN_LOANWORD_CSLS = -0.03
 MIN_LOANWORD_LIKENESS = 0.5  # Dice of the sound keys' letter pairs
+MIN_COGNATE_LIKENESS = 0.8  # the same, for a Russian and a Ukrainian word
 MAX_PER_WORD = 2
 _VECTOR_CACHE = 4096  # query words: a vector per model never changes
+HUB_TTL_S = 600.0
+HUB_CACHE = 50_000
 
 
 @dataclass(frozen=True)
@@ -56,7 +62,8 @@ def is_loanword_pair(term: str, candidate: Candidate) -> bool:
     key = sound_key(term)
     if key == candidate.sound_key:
         return True
-    return key[:STEM] == candidate.sound_key[:STEM] and likeness(key, candidate.sound_key) >= MIN_LOANWORD_LIKENESS
+    floor = MIN_COGNATE_LIKENESS if is_latin(term) == is_latin(candidate.term) else MIN_LOANWORD_LIKENESS
+    return key[:STEM] == candidate.sound_key[:STEM] and likeness(key, candidate.sound_key) >= floor
 
 
 def choose(term: str, candidates: Sequence[Candidate]) -> list[str]:
@@ -66,42 +73,76 @@ def choose(term: str, candidates: Sequence[Candidate]) -> list[str]:
     scored = []
     for c in candidates:
         csls = 2 * c.similarity - own_hub - c.hub
-        if csls >= MIN_CSLS or (csls >= MIN_LOANWORD_CSLS and is_loanword_pair(term, c)):
+        if (c.nearest and csls >= MIN_CSLS) or (csls >= MIN_LOANWORD_CSLS and is_loanword_pair(term, c)):
             scored.append((csls, c.term))
     scored.sort(key=lambda pair: -pair[0])
     return [term for _, term in scored[:MAX_PER_WORD]]
 
 
 _CANDIDATES_SQL = """
-    WITH candidates AS (
-        (SELECT term, sound_key, embedding, true AS nearest FROM search_terms
-         WHERE embedding_model = $2 AND latin <> $3
-         ORDER BY embedding <=> $1 LIMIT $4)
-        UNION ALL
-        (SELECT term, sound_key, embedding, false FROM search_terms
-         WHERE embedding_model = $2 AND latin <> $3 AND left(sound_key, $6) = left($5, $6)
-         LIMIT $4)
-    )
-    SELECT c.term, c.sound_key, c.nearest, 1 - (c.embedding <=> $1) AS similarity, (
+    (SELECT term, sound_key, true AS nearest, 1 - (embedding <=> $1) AS similarity FROM search_terms
+     WHERE embedding_model = $2 AND latin <> $3
+     ORDER BY embedding <=> $1 LIMIT $4)
+    UNION ALL
+    (SELECT term, sound_key, false, 1 - (embedding <=> $1) FROM search_terms
+     WHERE embedding_model = $2 AND (latin <> $3 OR NOT $3) AND left(sound_key, $6) = left($5, $6) AND term <> $7
+     LIMIT $4)
+"""
+_HUBS_SQL = """
+    SELECT c.term, (
         SELECT avg(1 - (t.embedding <=> c.embedding))
         FROM (SELECT embedding FROM search_terms
-              WHERE embedding_model = $2 AND latin = $3
+              WHERE embedding_model = $1 AND latin = $3
               ORDER BY embedding <=> c.embedding LIMIT $4) AS t
     ) AS hub
-    FROM candidates AS c
+    FROM search_terms AS c
+    WHERE c.embedding_model = $1 AND c.term = ANY($2::text[])
 """
 
 
-async def candidates(conn: asyncpg.Connection, term: str, vector: np.ndarray, model_id: str) -> list[Candidate]:
-    """The term's nearest words of the other script and the ones spelled like it, each with its hubness."""
-    rows = await conn.fetch(_CANDIDATES_SQL, vector, model_id, is_latin(term), NEIGHBOURS, sound_key(term), STEM)
-    found: dict[str, Candidate] = {}
+class Hubs:
+    """r(y) of vocabulary words, kept a while: each costs an index walk, the same hubs come up for every query,
+    and a word's r drifts only as the vocabulary grows."""
+
+    def __init__(self, ttl_s: float = HUB_TTL_S, size: int = HUB_CACHE) -> None:
+        self._ttl_s, self._size = ttl_s, size
+        self._known: dict[tuple[str, str, bool], tuple[float, float]] = {}  # (model, term, latin) → (hub, until)
+
+    async def of(self, conn: asyncpg.Connection, model_id: str, terms: list[str], latin: bool) -> dict[str, float]:
+        """r of each term against the words of the script `latin` (the query word's)."""
+        now = time.monotonic()
+        found: dict[str, float] = {}
+        for term in terms:
+            cached = self._known.get((model_id, term, latin))
+            if cached is not None and cached[1] > now:
+                found[term] = cached[0]
+        missing = [t for t in terms if t not in found]
+        if missing:
+            rows = await conn.fetch(_HUBS_SQL, model_id, missing, latin, NEIGHBOURS)
+            if len(self._known) + len(rows) > self._size:
+                self._known.clear()
+            for row in rows:
+                hub = float(row["hub"] or 0.0)
+                found[row["term"]] = hub
+                self._known[(model_id, row["term"], latin)] = (hub, now + self._ttl_s)
+        return found
+
+
+async def candidates(
+    conn: asyncpg.Connection, term: str, vector: np.ndarray, model_id: str, hubs: Hubs
+) -> list[Candidate]:
+    """The term's nearest words of the other script and the ones spelled like it (a Cyrillic word's also in
+    Cyrillic), each with its hubness."""
+    latin = is_latin(term)
+    rows = await conn.fetch(_CANDIDATES_SQL, vector, model_id, latin, NEIGHBOURS, sound_key(term), STEM, term)
+    unique: dict[str, asyncpg.Record] = {}
     for r in rows:  # a word found both ways keeps its nearest-vector row (it counts in r(x))
-        if r["term"] not in found or r["nearest"]:
-            found[r["term"]] = Candidate(
-                r["term"], float(r["similarity"]), float(r["hub"] or 0.0), r["sound_key"], r["nearest"]
-            )
-    return list(found.values())
+        if r["term"] not in unique or r["nearest"]:
+            unique[r["term"]] = r
+    hub = await hubs.of(conn, model_id, list(unique), latin)
+    return [
+        Candidate(t, float(r["similarity"]), hub.get(t, 0.0), r["sound_key"], r["nearest"]) for t, r in unique.items()
+    ]
 
 
 class Translator:
@@ -110,6 +151,7 @@ class Translator:
     def __init__(self, pool: asyncpg.Pool, nc: nats.NATS, prefix: str, *, timeout: float) -> None:
         self._pool, self._nc, self._prefix, self._timeout = pool, nc, prefix, timeout
         self._vectors: dict[tuple[str, str], np.ndarray] = {}
+        self._hubs = Hubs()
 
     async def _vector(self, term: str, model_id: str) -> np.ndarray | None:
         cached = self._vectors.get((model_id, term))
@@ -140,6 +182,6 @@ class Translator:
             for (word, term), vector in zip(by_word.items(), vectors, strict=True):
                 if vector is None:
                     continue
-                if chosen := choose(term, await candidates(conn, term, vector, model_id)):
+                if chosen := choose(term, await candidates(conn, term, vector, model_id, self._hubs)):
                     found[word] = chosen
         return found

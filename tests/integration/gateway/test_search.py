@@ -158,8 +158,11 @@ async def test_hybrid_matches_query_words_to_their_translations_in_the_chats_voc
     running: Running, harness: GatewayHarness
 ) -> None:
     """The embedder publishes each new word with its vector, the projector stores it, and a Ukrainian query word
-    matches the English word of the chat that means the same: a keyword match no lemma gives."""
+    matches the English word of the chat that means the same, a Russian one the Ukrainian spelling of itself:
+    keyword matches no lemma gives."""
     await _publish(running, harness, "telegram:terms:1", "Pricing feed reconciliation is broken again", 1, chat="terms")
+    ukrainian = "telegram:terms:2"
+    await _publish(running, harness, ukrainian, "Знову не приходять сповіщення про оплату", 2, chat="terms")
 
     async def stored() -> bool:
         row = await harness.pool.fetchrow(  # type: ignore[attr-defined]
@@ -177,6 +180,10 @@ async def test_hybrid_matches_query_words_to_their_translations_in_the_chats_voc
     response = await running.client.get("/api/v1/search", params={"q": "інвалідація кешу", "types": "messages"})
     matched = [h for h in response.json()["results"] if h["keyword_rank"] is not None and "invalidation" in h["text"]]
     assert matched, response.json()["results"]
+    assert ukrainian not in await _keys(running.client, "приходят", "keyword")
+    response = await running.client.get("/api/v1/search", params={"q": "приходят", "types": "messages"})
+    hits = {hit["id"]: hit for hit in response.json()["results"]}
+    assert ukrainian in hits and hits[ukrainian]["keyword_rank"] is not None, list(hits)
 
 
 async def test_keyword_search_matches_every_inflected_form(running: Running, harness: GatewayHarness) -> None:

@@ -36,3 +36,11 @@ def test_at_most_a_few_translations_best_first() -> None:
     candidates = [_candidate(t, s, 0.85) for t, s in (("new", 0.93), ("nova", 0.92), ("newer", 0.91), ("now", 0.9))]
     chosen = choose("новий", candidates)
     assert chosen == ["new", "nova"][:MAX_PER_WORD]
+
+
+def test_a_russian_word_meets_its_ukrainian_spelling_but_not_a_merely_similar_word() -> None:
+    near = [_candidate(term, 0.88, 0.88) for term in ("arrive", "prepare", "towards")]
+    ukrainian = _candidate("приходити", 0.95, 0.93, nearest=False)  # «приходят» → lemma «приходить»
+    assert choose("приходить", [*near, ukrainian]) == ["приходити"]
+    different = _candidate("прихильний", 0.93, 0.93, nearest=False)  # shares the first letters only
+    assert choose("приходить", [*near, different]) == []
