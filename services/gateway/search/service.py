@@ -47,7 +47,7 @@ class SearchResponse(msgspec.Struct, frozen=True, kw_only=True):
     results: list[Hit]
 
 
-async def _keyword(
+async def keyword_search(
     pool: asyncpg.Pool, params: SearchParams, limit: int, translations: dict[str, list[str]] | None = None
 ) -> list[list[Hit]]:
     query = tsquery.build(params.query, alternatives=translations)
@@ -118,7 +118,7 @@ async def search(
     vector: np.ndarray | None = None
     depth = max(params.limit, rerank_depth) if reranker is not None else params.limit
     if params.mode == "keyword":
-        keyword_lists = await _keyword(pool, params, max(params.candidates, depth))
+        keyword_lists = await keyword_search(pool, params, max(params.candidates, depth))
     else:
         reply = await embed_query(nc, prefix, params.query, timeout=embed_timeout)
         model_id = reply.model_id
@@ -134,7 +134,7 @@ async def search(
         )
     if params.mode == "hybrid":
         translations = await translator.translate(params.query, model_id) if translator is not None else None
-        keyword_lists = await _keyword(pool, params, max(params.candidates, depth), translations)
+        keyword_lists = await keyword_search(pool, params, max(params.candidates, depth), translations)
     if params.mode == "keyword":
         results = by_score(keyword_lists, depth)
     elif params.mode == "semantic":
