@@ -44,6 +44,8 @@ class SearchResponse(msgspec.Struct, frozen=True, kw_only=True):
     threshold: float
     model_id: str | None  # the embedding model the semantic part compared against
     reranker: str | None = None  # the rerank stage that ordered the results (local, http), None when none did
+    # query words (as typed, lower-case) that also matched as these words of the chat (hybrid: another language)
+    translations: dict[str, list[str]] = msgspec.field(default_factory=dict)
     results: list[Hit]
 
 
@@ -132,8 +134,10 @@ async def search(
             threshold=params.threshold,
             ef_search=ef_search,
         )
+    translations: dict[str, list[str]] = {}
     if params.mode == "hybrid":
-        translations = await translator.translate(params.query, model_id) if translator is not None else None
+        if translator is not None and model_id is not None:
+            translations = await translator.translate(params.query, model_id)
         keyword_lists = await keyword_search(pool, params, max(params.candidates, depth), translations)
     if params.mode == "keyword":
         results = by_score(keyword_lists, depth)
@@ -157,6 +161,7 @@ async def search(
         threshold=params.threshold,
         model_id=model_id,
         reranker=used,
+        translations=translations,
         results=results[: params.limit],
     )
 

@@ -180,6 +180,7 @@ async def test_hybrid_matches_query_words_to_their_translations_in_the_chats_voc
     response = await running.client.get("/api/v1/search", params={"q": "інвалідація кешу", "types": "messages"})
     matched = [h for h in response.json()["results"] if h["keyword_rank"] is not None and "invalidation" in h["text"]]
     assert matched, response.json()["results"]
+    assert "invalidation" in response.json()["translations"]["інвалідація"]  # the page says why they matched
     assert ukrainian not in await _keys(running.client, "приходят", "keyword")
     response = await running.client.get("/api/v1/search", params={"q": "приходят", "types": "messages"})
     hits = {hit["id"]: hit for hit in response.json()["results"]}

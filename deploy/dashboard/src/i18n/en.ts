@@ -91,6 +91,7 @@ export const en: Record<MessageKey, string> = {
   "search.type.topics": "topics",
   "search.submit": "Search",
   "search.results": "{n} found",
+  "search.translations": "also matched as: {list}",
   "search.similarity": "similarity {v}",
   "jobs.title": "History backfill",
   "jobs.start": "New backfill",

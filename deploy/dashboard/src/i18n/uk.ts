@@ -90,6 +90,7 @@ export const uk = {
   "search.type.topics": "теми",
   "search.submit": "Шукати",
   "search.results": "Знайдено: {n}",
+  "search.translations": "також шукали як: {list}",
   "search.similarity": "схожість {v}",
   "jobs.title": "Завантаження історії",
   "jobs.start": "Нове завантаження",

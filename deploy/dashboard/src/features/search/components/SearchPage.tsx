@@ -64,6 +64,15 @@ export function SearchPage() {
           {(r) => (
             <section aria-live="polite">
               <p className="muted">{t("search.results", { n: r.results.length })}</p>
+              {Object.keys(r.translations ?? {}).length > 0 && (
+                <p className="muted small" data-testid="search-translations">
+                  {t("search.translations", {
+                    list: Object.entries(r.translations ?? {})
+                      .map(([word, terms]) => `${word} → ${terms.join(", ")}`)
+                      .join("; "),
+                  })}
+                </p>
+              )}
               <ol className="plain results" data-testid="search-results">
                 {r.results.map((hit) => (
                   <li key={`${hit.type}:${hit.id}`} className="card">
