@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_202_ACCEPTED
 
@@ -68,6 +68,9 @@ def thresholds_of(state: State) -> Thresholds:
     return Thresholds(noise=settings.noise_threshold, signal=settings.signal_threshold)
 
 
+TREND_DAYS = (date(1970, 1, 1), date(9000, 12, 31))  # what `until` may be
+
+
 class NoiseController(Controller):
     path = "/api/v1"
     tags = ["noise"]
@@ -83,6 +86,9 @@ class NoiseController(Controller):
         ] = None,
     ) -> NoiseStats:
         """Counts per class (overrides win), signal ratio, per-day trend and the noisiest chats."""
+        if until is not None and not TREND_DAYS[0] <= until <= TREND_DAYS[1]:
+            # The driver sends date.min / date.max as ±infinity, and a day series ending at infinity never ends.
+            raise ClientException(detail=f"until must lie between {TREND_DAYS[0]} and {TREND_DAYS[1]}, got {until}")
         today = until or datetime.now(UTC).date()
         return await noise_stats(state.pool, thresholds_of(state), today=today, days=days, top=top)
 

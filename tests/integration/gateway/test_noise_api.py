@@ -83,6 +83,9 @@ async def test_the_trend_can_end_on_a_given_day_such_as_the_newest_messages(harn
         until = now.date() - timedelta(days=5)
         async with httpx.AsyncClient(base_url=base, headers=AUTH) as client:
             stats = (await client.get("/api/v1/noise/stats", params={"days": 5, "until": until.isoformat()})).json()
+            for extreme in ("0001-01-01", "9999-12-31"):  # sent as ±infinity: a day series that never ends
+                refused = await client.get("/api/v1/noise/stats", params={"until": extreme}, timeout=10)
+                assert refused.status_code == 400 and "until must lie between" in refused.text, refused.text
         rows = await harness.pool.fetch("SELECT sent_at FROM messages")  # type: ignore[attr-defined]
     assert [d["date"] for d in stats["trend"]] == [(until - timedelta(days=4 - i)).isoformat() for i in range(5)]
     for day in stats["trend"]:
