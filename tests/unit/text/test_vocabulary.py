@@ -14,3 +14,9 @@ def test_a_texts_terms_are_the_lemmas_of_its_content_words_once_each() -> None:
 
 def test_the_script_of_a_term() -> None:
     assert is_latin("cache") and not is_latin("кеш") and not is_latin("кэш")
+
+
+def test_identifiers_and_acronyms_are_not_vocabulary() -> None:
+    """«InvalidProviderToken» sits near every word starting with "invalid" and means nothing in another language."""
+    terms = text_terms("APNs повертає 403 InvalidProviderToken, HikariPool-1 вичерпано, HNSW index. Cache invalidation")
+    assert terms == ["повертати", "вичерпати", "index", "cache", "invalidation"]
