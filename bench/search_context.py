@@ -14,7 +14,6 @@ import itertools
 import math
 import statistics
 import time
-import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -32,7 +31,15 @@ from services.gateway.search.params import SearchParams
 from services.gateway.search.service import hybrid_with_links, keyword_search, linked, semantic_lists
 from shared.settings import Settings
 from shared.testing.infra import migrated_database, test_infra
-from shared.testing.search_quality import Figures, Query, Stack, load_queries, resolve, searchable_corpus
+from shared.testing.search_quality import (
+    Figures,
+    Query,
+    Stack,
+    bench_settings,
+    load_queries,
+    resolve,
+    searchable_corpus,
+)
 from shared.text.lemmas import is_function_word, lemmas, words
 
 DEPTH = 50
@@ -136,18 +143,21 @@ async def window_ranking(
             if norm == 0:
                 continue
             sim = float(total @ qn / norm)
-            hit = Hit(
-                type="message",
-                id=r["key"],
-                title=r["text"],
-                text=r["text"],
-                score=sim,
-                chat_id=r["chat_id"],
-                sent_at=r["sent_at"],
-            )
-            scored.append((sim, hit))
+            scored.append((sim, _message_hit(r, sim)))
     scored.sort(key=lambda p: -p[0])
     return [h for _, h in scored]
+
+
+def _message_hit(row: asyncpg.Record, score: float) -> Hit:
+    return Hit(
+        type="message",
+        id=row["key"],
+        title=row["text"],
+        text=row["text"],
+        score=score,
+        chat_id=row["chat_id"],
+        sent_at=row["sent_at"],
+    )
 
 
 async def session_ranking(
@@ -192,20 +202,7 @@ async def session_ranking(
                 sess = float(np.sort(sims)[-int(mode[3:]) :].mean())
             for r, sim in zip(session, sims, strict=True):
                 score = sess + own * float(sim)
-                scored.append(
-                    (
-                        score,
-                        Hit(
-                            type="message",
-                            id=r["key"],
-                            title=r["text"],
-                            text=r["text"],
-                            score=score,
-                            chat_id=r["chat_id"],
-                            sent_at=r["sent_at"],
-                        ),
-                    )
-                )
+                scored.append((score, _message_hit(r, score)))
     scored.sort(key=lambda p: -p[0])
     return [h for _, h in scored]
 
@@ -410,7 +407,7 @@ async def run(settings: Settings) -> None:
             },
             show=8,
         )
-        print("\nlatency on this corpus (71 queries x 3):")
+        print(f"\nlatency on this corpus ({len(bench.cases)} queries x 3):")
         await _latency(bench)
     await nc.close()
 
@@ -418,15 +415,7 @@ async def run(settings: Settings) -> None:
 def main() -> None:
     with test_infra() as infra:
         url = migrated_database(infra.admin_database_url, "tt_bench_search_context")
-        settings = Settings(
-            database_url=url,
-            nats_url=infra.nats_url,
-            subject_prefix=f"bench{uuid.uuid4().hex[:6]}",
-            api_tokens=("bench-token",),
-            embed_context_s=600.0,
-            embed_rpc_timeout_s=60,
-        )
-        asyncio.run(run(settings))
+        asyncio.run(run(bench_settings(url, infra.nats_url)))
 
 
 if __name__ == "__main__":

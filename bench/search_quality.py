@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -37,6 +36,7 @@ from shared.testing.search_quality import (
     Search,
     Stack,
     api_search,
+    bench_settings,
     evaluate,
     load_queries,
     resolve,
@@ -229,14 +229,7 @@ def main() -> None:
     args = parser.parse_args()
     with test_infra() as infra:
         url = migrated_database(infra.admin_database_url, "tt_bench_search_quality")
-        settings = Settings(
-            database_url=url,
-            nats_url=infra.nats_url,
-            subject_prefix=f"bench{uuid.uuid4().hex[:6]}",
-            api_tokens=("bench-token",),
-            embed_context_s=args.context_s,
-            embed_rpc_timeout_s=60,  # the machine is shared: a slow query embedding must not fail the run
-        )
+        settings = bench_settings(url, infra.nats_url, embed_context_s=args.context_s)
         asyncio.run(run(settings, args.dump, tune=not args.no_tuning, knowledge=args.knowledge))
     print("\n(measured on a 2-core machine shared with other work; quality figures do not depend on it)")
 

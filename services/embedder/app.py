@@ -13,6 +13,7 @@ from shared.bus.service import Stage
 from shared.db.pool import create_pool
 from shared.logging import get_logger
 from shared.settings import Settings
+from shared.text.lemmas import warm_up
 
 log = get_logger(__name__)
 
@@ -46,6 +47,7 @@ def build_stage(settings: Settings, *, provider: EmbeddingProvider | None = None
             await provider.warm_up()
         elif hasattr(provider, "discover_dimensions"):
             await provider.discover_dimensions()
+        await asyncio.to_thread(warm_up)  # the lemmatiser picks each batch's new words: dictionaries now, not then
         if settings.database_url:  # to read: conversation context, the stored vocabulary, what to re-embed
             pool = stage.state["pool"] = await create_pool(settings.database_url, min_size=1, max_size=2)
             if await reembed.vocabulary_missing(pool, provider.model_id):

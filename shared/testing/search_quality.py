@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -63,6 +64,19 @@ class Query:
 def load_queries(paths: Sequence[Path] = (QUERIES_PATH, FRESH_QUERIES_PATH)) -> list[Query]:
     raw = [q for path in paths for q in json.loads(path.read_text(encoding="utf-8"))["queries"]]
     return [Query(q["id"], q["kind"], q["lang"], q["split"], q["query"], tuple(q["relevant"])) for q in raw]
+
+
+def bench_settings(database_url: str, nats_url: str, *, embed_context_s: float = 600.0) -> Settings:
+    """What the search benches run the stack with: their own subject prefix and token; a slow query embedding on
+    the shared machine must not fail the run."""
+    return Settings(
+        database_url=database_url,
+        nats_url=nats_url,
+        subject_prefix=f"bench{uuid.uuid4().hex[:6]}",
+        api_tokens=("bench-token",),
+        embed_context_s=embed_context_s,
+        embed_rpc_timeout_s=60,
+    )
 
 
 def recall_at(ranked: Sequence[str], relevant: Sequence[str], k: int = K) -> float:
