@@ -79,7 +79,7 @@ async def _rerank_section(stack: Stack, queries: Sequence[Query], *, tune: bool)
     figures = await evaluate(api_search(stack.client, rerank=True), queries, stack.demo_chat)
     for mode in MODES:
         print(f"{mode} + rerank:")
-        for group in (*groups, FRESH, *KINDS):
+        for group in (*groups, *FRESH, *KINDS):
             print(_row(group, figures[(mode, group)]))
     if not tune:
         return
@@ -129,7 +129,7 @@ async def _knowledge_section(stack: Stack, queries: Sequence[Query]) -> None:
     print(f"\nknowledge base: {stack.counts}")
     print("hybrid over messages, atoms and topics, knowledge hits read as their source messages:")
     figures = await evaluate(_via_knowledge(stack), queries, stack.demo_chat, modes=("hybrid",))
-    for group in ("tuning", "held_out", FRESH, "all", *KINDS):
+    for group in ("tuning", "held_out", *FRESH, "all", *KINDS):
         print(_row(group, figures[("hybrid", group)]))
 
 
@@ -172,7 +172,7 @@ async def run(settings: Settings, dump: str | None, *, tune: bool, knowledge: bo
         print(f"\nGET /api/v1/search, {len(queries)} queries (weights {HYBRID_WEIGHTS}, k {HYBRID_K}), no rerank:")
         for mode in MODES:
             print(f"{mode}:")
-            for group in ("tuning", "held_out", FRESH, "all", *KINDS):
+            for group in ("tuning", "held_out", *FRESH, "all", *KINDS):
                 print(_row(group, figures[(mode, group)]))
 
         if knowledge:

@@ -41,9 +41,10 @@ from shared.testing.running import serving, wait_until_projected
 
 ROOT = Path(__file__).resolve().parents[2]
 QUERIES_PATH = ROOT / "data" / "search_queries.json"
-# Queries written later by someone who never ran the engine on them, all held out; reported on their own too.
-FRESH_QUERIES_PATH = ROOT / "data" / "search_queries_heldout3.json"
-FRESH = "heldout3"
+# Queries written later by someone who never ran the engine on them, all held out; each file reported on its
+# own too (its queries' ids start with its name).
+FRESH = ("heldout3", "heldout4")
+FRESH_QUERIES_PATHS = tuple(ROOT / "data" / f"search_queries_{name}.json" for name in FRESH)
 DEMO_EXPORT = ROOT / "data" / "demo" / "telegram_export.json"
 SCENARIO_START = datetime(2025, 4, 1, 9, 0, tzinfo=UTC)
 MODES = ("keyword", "semantic", "hybrid")
@@ -61,7 +62,7 @@ class Query:
     relevant: tuple[str, ...]  # "demo:<message id>" or "<scenario file stem>:<order>"
 
 
-def load_queries(paths: Sequence[Path] = (QUERIES_PATH, FRESH_QUERIES_PATH)) -> list[Query]:
+def load_queries(paths: Sequence[Path] = (QUERIES_PATH, *FRESH_QUERIES_PATHS)) -> list[Query]:
     raw = [q for path in paths for q in json.loads(path.read_text(encoding="utf-8"))["queries"]]
     return [Query(q["id"], q["kind"], q["lang"], q["split"], q["query"], tuple(q["relevant"])) for q in raw]
 
@@ -198,13 +199,13 @@ def api_search(client: httpx.AsyncClient, rerank: bool | None = None) -> Search:
 async def evaluate(
     search: Search, queries: Sequence[Query], demo_chat: str, modes: Sequence[str] = MODES
 ) -> dict[tuple[str, str], Figures]:
-    """Figures per (mode, split) and per (mode, kind), plus (mode, "all") and (mode, FRESH) for the fresh queries."""
+    """Figures per (mode, split) and per (mode, kind), plus (mode, "all") and (mode, name) of each FRESH file."""
     figures: dict[tuple[str, str], Figures] = {}
     for query in queries:
         relevant = [resolve(ref, demo_chat) for ref in query.relevant]
         for mode in modes:
             ranked = await search(query.text, mode, K)
-            fresh = (FRESH,) if query.id.startswith(FRESH) else ()
+            fresh = tuple(name for name in FRESH if query.id.startswith(f"{name}-"))
             for group in (query.split, query.kind, "all", *fresh):
                 figures.setdefault((mode, group), Figures()).add(ranked, relevant)
     return figures

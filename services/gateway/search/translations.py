@@ -19,7 +19,9 @@ lemmas never join; within one script the spelling must be nearly the same (MIN_C
 
 Before both, a dictionary (shared/text/dictionary.py) says what a word means where it knows the word: «кешу» →
 cache, «пакетна» → batch, "decision" → «рішення». Its translations count when the chat uses them (they are in
-the vocabulary), at most MAX_DICTIONARY_PER_WORD, ahead of the ones the vectors and spelling find.
+the vocabulary), at most MAX_DICTIONARY_PER_WORD, ahead of the ones spelling finds; the vectors' nearest words
+count only for words the dictionary does not know (for one it knows they were mostly wrong: bench figures in
+the README).
 """
 
 from __future__ import annotations
@@ -72,14 +74,15 @@ def is_loanword_pair(term: str, candidate: Candidate) -> bool:
     return key[:STEM] == candidate.sound_key[:STEM] and likeness(key, candidate.sound_key) >= floor
 
 
-def choose(term: str, candidates: Sequence[Candidate]) -> list[str]:
-    """The candidates that count as translations of `term`, best first (pure: unit-tested)."""
+def choose(term: str, candidates: Sequence[Candidate], *, by_meaning: bool = True) -> list[str]:
+    """The candidates that count as translations of `term`, best first (pure: unit-tested); without
+    `by_meaning`, only loanwords."""
     near = [c.similarity for c in candidates if c.nearest]
     own_hub = sum(near) / len(near) if near else 0.0
     scored = []
     for c in candidates:
         csls = 2 * c.similarity - own_hub - c.hub
-        if (c.nearest and csls >= MIN_CSLS) or (csls >= MIN_LOANWORD_CSLS and is_loanword_pair(term, c)):
+        if (by_meaning and c.nearest and csls >= MIN_CSLS) or (csls >= MIN_LOANWORD_CSLS and is_loanword_pair(term, c)):
             scored.append((csls, c.term))
     scored.sort(key=lambda pair: -pair[0])
     return [term for _, term in scored[:MAX_PER_WORD]]
@@ -221,7 +224,8 @@ class Translator:
             for (word, term), vector in zip(by_word.items(), vectors, strict=True):
                 meant = [t for t in offered.get(word, ()) if t in used and t != term][:MAX_DICTIONARY_PER_WORD]
                 if vector is not None:
-                    meant.extend(choose(term, await candidates(conn, term, vector, model_id, self._hubs)))
+                    found_by = await candidates(conn, term, vector, model_id, self._hubs)
+                    meant.extend(choose(term, found_by, by_meaning=not offered.get(word)))
                 if meant:
                     found[word] = list(dict.fromkeys(meant))
         return found

@@ -32,6 +32,13 @@ def test_a_loanword_found_by_spelling_counts_unless_the_vectors_disagree() -> No
     assert choose("індекс", [*near, unrelated]) == []
 
 
+def test_a_word_the_dictionary_knows_takes_only_loanwords_from_the_vectors() -> None:
+    near = [_candidate("parametrize", 0.905, 0.90), _candidate("certificate", 0.890, 0.85)]
+    loanword = _candidate("index", 0.875, 0.88, nearest=False)
+    assert choose("індекс", [*near, loanword]) == ["certificate", "index"]
+    assert choose("індекс", [*near, loanword], by_meaning=False) == ["index"]
+
+
 def test_at_most_a_few_translations_best_first() -> None:
     candidates = [_candidate(t, s, 0.85) for t, s in (("new", 0.93), ("nova", 0.92), ("newer", 0.91), ("now", 0.9))]
     chosen = choose("новий", candidates)
