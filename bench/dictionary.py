@@ -35,9 +35,8 @@ def main() -> None:
     dictionary = bundled()
     if dictionary is None:
         raise SystemExit("the dormouse-ua package is not installed")
-    print(
-        f"load: {time.perf_counter() - started:.1f} s, peak memory +{(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss) / 1024:.0f} MB"
-    )
+    grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss) / 1024
+    print(f"load: {time.perf_counter() - started:.1f} s, peak memory +{grown:.0f} MB")
     print(f"entries: {len(dictionary.english)} Ukrainian words, {len(dictionary.ukrainian)} English words")
 
     terms = list(dict.fromkeys(t for text in corpus_texts() for t in text_terms(text)))
