@@ -24,7 +24,7 @@ from services.gateway.search.hits import Hit
 from services.gateway.search.params import search_params
 from services.gateway.search.rerank import LOCAL_K, LOCAL_WEIGHTS, LocalReranker
 from services.gateway.search.service import RERANK_DEPTH, hybrid_with_links, keyword_search
-from services.gateway.search.translations import Translator
+from services.gateway.search.translations import Translator, configured_dictionary
 from shared.settings import Settings
 from shared.testing.infra import migrated_database, test_infra
 from shared.testing.search_quality import (
@@ -178,7 +178,9 @@ async def run(settings: Settings, dump: str | None, *, tune: bool, knowledge: bo
         if knowledge:
             await _knowledge_section(stack, queries)
         await _rerank_section(stack, queries, tune=tune)
-        translator = Translator(stack.pool, stack.nc, stack.prefix, timeout=60)
+        translator = Translator(
+            stack.pool, stack.nc, stack.prefix, timeout=60, dictionary=configured_dictionary(settings)
+        )
         lists = {query.id: await _lists(stack, query.text, translator) for query in queries}
         if dump:
             rows = await stack.pool.fetch("SELECT key, effective_classification AS c, text FROM messages")
@@ -226,10 +228,13 @@ def main() -> None:
     parser.add_argument(
         "--knowledge", action="store_true", help="also run the offline extractor and search atoms/topics as messages"
     )
+    parser.add_argument("--dictionary", choices=("on", "off"), default="on", help="TT_SEARCH_DICTIONARY")
     args = parser.parse_args()
     with test_infra() as infra:
         url = migrated_database(infra.admin_database_url, "tt_bench_search_quality")
-        settings = bench_settings(url, infra.nats_url, embed_context_s=args.context_s)
+        settings = msgspec.structs.replace(
+            bench_settings(url, infra.nats_url, embed_context_s=args.context_s), search_dictionary=args.dictionary
+        )
         asyncio.run(run(settings, args.dump, tune=not args.no_tuning, knowledge=args.knowledge))
     print("\n(measured on a 2-core machine shared with other work; quality figures do not depend on it)")
 

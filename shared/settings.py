@@ -76,6 +76,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     embed_rpc_timeout_s: float = 5.0  # the gateway answers 503 when the embedder does not reply in time
     search_rerank: str = "off"  # off | local | http: the rerank stage of search (README, bench/search_quality.py)
     rerank_depth: int = 30  # the first pass's best hits the rerank stage reorders
+    search_dictionary: str = "on"  # on | off: hybrid search also translates query words by the uk–en dictionary
     rerank_url: str = ""  # http: the /rerank endpoint (Cohere/Jina protocol)
     rerank_model: str = ""
     rerank_api_key: str = ""  # a secret: never logged (see __repr__)
@@ -155,6 +156,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             embed_rpc_timeout_s=float(_env("TT_EMBED_RPC_TIMEOUT_S", "5")),
             search_rerank=_env("TT_SEARCH_RERANK", "off").strip().lower(),
             rerank_depth=int(_env("TT_RERANK_DEPTH", "30")),
+            search_dictionary=_env("TT_SEARCH_DICTIONARY", "on").strip().lower(),
             rerank_url=_env("TT_RERANK_URL", ""),
             rerank_model=_env("TT_RERANK_MODEL", ""),
             rerank_api_key=_env("TT_RERANK_API_KEY", ""),

@@ -56,7 +56,7 @@ from services.gateway.rate_limit import RateLimiter, rate_limit_guard
 from services.gateway.read_cache import PositionCache
 from services.gateway.relay import RelaySubscriber
 from services.gateway.search.rerank import configured_reranker
-from services.gateway.search.translations import Translator
+from services.gateway.search.translations import Translator, configured_dictionary
 from services.gateway.writes import EntityLocks
 from services.gateway.ws import ws_handler
 from shared.bus.publisher import Publisher
@@ -115,13 +115,18 @@ def create_app(
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         state = app.state
         state.reranker = configured_reranker(settings)
+        dictionary = configured_dictionary(settings)
         await asyncio.to_thread(warm_up)  # the lemmatiser's dictionaries, before the first batch is projected
         state.pool = await create_pool(settings.database_url)
         state.nc = await nats.connect(
             settings.nats_servers, name="gateway", max_reconnect_attempts=-1, reconnect_time_wait=1, drain_timeout=5
         )
         state.translator = Translator(
-            state.pool, state.nc, settings.subject_prefix, timeout=settings.embed_rpc_timeout_s
+            state.pool,
+            state.nc,
+            settings.subject_prefix,
+            timeout=settings.embed_rpc_timeout_s,
+            dictionary=dictionary,
         )
         state.translator.preload()
         state.js = state.nc.jetstream()

@@ -37,6 +37,7 @@ import numpy as np
 
 from services.gateway.search.embed_client import EmbeddingUnavailable, embed_text
 from shared.logging import get_logger
+from shared.settings import Settings
 from shared.text.dictionary import Dictionary, bundled
 from shared.text.lemmas import words
 from shared.text.spelling import STEM, likeness, sound_key
@@ -162,6 +163,15 @@ async def in_vocabulary(conn: asyncpg.Connection, model_id: str, terms: set[str]
         "SELECT term FROM search_terms WHERE embedding_model = $1 AND term = ANY($2::text[])", model_id, list(terms)
     )
     return {row["term"] for row in rows}
+
+
+def configured_dictionary(settings: Settings) -> Callable[[], Dictionary | None]:
+    """What TT_SEARCH_DICTIONARY names: the bundled dictionary, or none; a bad setting fails at start."""
+    if settings.search_dictionary == "on":
+        return bundled
+    if settings.search_dictionary == "off":
+        return lambda: None
+    raise ValueError(f"unknown TT_SEARCH_DICTIONARY {settings.search_dictionary!r}; expected on or off")
 
 
 class Translator:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from services.gateway.search.translations import MAX_PER_WORD, Candidate, choose
+import pytest
+
+from services.gateway.search.translations import MAX_PER_WORD, Candidate, choose, configured_dictionary
+from shared.settings import Settings
+from shared.text.dictionary import bundled
 from shared.text.spelling import sound_key
 
 
@@ -51,3 +55,10 @@ def test_a_russian_word_meets_its_ukrainian_spelling_but_not_a_merely_similar_wo
     assert choose("приходить", [*near, ukrainian]) == ["приходити"]
     different = _candidate("прихильний", 0.93, 0.93, nearest=False)  # shares the first letters only
     assert choose("приходить", [*near, different]) == []
+
+
+def test_the_configured_dictionary_is_checked_at_start() -> None:
+    assert configured_dictionary(Settings()) is bundled
+    assert configured_dictionary(Settings(search_dictionary="off"))() is None
+    with pytest.raises(ValueError, match="unknown TT_SEARCH_DICTIONARY"):
+        configured_dictionary(Settings(search_dictionary="yes"))
