@@ -5,6 +5,7 @@ headwords from the MUSE bilingual dictionaries, OPUS software localisations and 
 «пакетний» → batch, «рішення» → decision). It is read once per process, straight from the package's data file
 (the package's own code is not imported: it pulls in LLM clients the search never uses).
 
+A prefixed verb the dictionary lacks is looked up without its prefix («задокументувати» → «документувати»).
 There is no Russian side. A Russian word reaches the dictionary through its Ukrainian spelling: the regular
 correspondences of the two languages' word endings (-ирование / -ування, -ение / -ення, -ость / -ість) and
 their letters (shared/text/spelling.py keys both alike), so «масштабирование» finds «масштабування».
@@ -12,6 +13,7 @@ their letters (shared/text/spelling.py keys both alike), so «масштабир
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import sqlite3
 import threading
@@ -83,12 +85,13 @@ class Dictionary:
         return list(dict.fromkeys([*spelled, *(en for uk in forms or spelled for en in self.english.get(uk, ()))]))
 
     def known_forms(self, word: str) -> list[str]:
-        """The dictionary's words a Cyrillic word is: its lemmas, or the same without a verb prefix
-        («задокументувати» → «документувати»)."""
-        candidates = list(lemmas(word))
-        for lemma in lemmas(word):
-            candidates.extend(stem for stem in without_prefix(lemma) if stem not in candidates)
-        return [lemma for lemma in candidates if lemma in self.english]
+        """The dictionary's words a Cyrillic word is: its lemmas; when it knows none of them, the same without a
+        verb prefix («задокументувати» → «документувати»; never «перевірити» → «вірити», which it knows)."""
+        known = [lemma for lemma in lemmas(word) if lemma in self.english]
+        if known:
+            return known
+        stems = dict.fromkeys(stem for lemma in lemmas(word) for stem in without_prefix(lemma))
+        return [stem for stem in stems if stem in self.english]
 
     def respelled(self, word: str) -> list[str]:
         """The Ukrainian words spelled like a (Russian) word once its ending is turned Ukrainian."""
@@ -123,8 +126,9 @@ def lexicon_path() -> Path | None:
 
 
 def load(path: Path) -> Dictionary:
+    """Every entry of a lexicon file (dormouse-ua's layout: table lexicon, columns word and en_compressed)."""
     dictionary = Dictionary()
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
         for headword, translation in conn.execute(
             "SELECT word, en_compressed FROM lexicon WHERE en_compressed <> '' ORDER BY id"
         ):
@@ -132,22 +136,30 @@ def load(path: Path) -> Dictionary:
     return dictionary
 
 
+def read(path: Path | None) -> Dictionary | None:
+    """The dictionary in this lexicon file; None, logged, when there is no file or it cannot be read (search then
+    goes on without the dictionary)."""
+    if path is None:
+        log.warning("dictionary_missing", package="dormouse-ua")
+        return None
+    try:
+        dictionary = load(path)
+    except sqlite3.Error as exc:  # a damaged or changed data file must not break search
+        log.warning("dictionary_unreadable", path=str(path), error=str(exc))
+        return None
+    log.info("dictionary_loaded", ukrainian=len(dictionary.english), english=len(dictionary.ukrainian))
+    return dictionary
+
+
 _loading = threading.Lock()
 
 
 def bundled() -> Dictionary | None:
-    """The shipped dictionary, read once per process (seconds; callers on other threads wait for the first);
-    None when the package is missing."""
+    """The shipped dictionary, read once per process (seconds; callers on other threads wait for the first)."""
     with _loading:
         return _read_bundled()
 
 
 @cache
 def _read_bundled() -> Dictionary | None:
-    path = lexicon_path()
-    if path is None:
-        log.warning("dictionary_missing", package="dormouse-ua")
-        return None
-    dictionary = load(path)
-    log.info("dictionary_loaded", ukrainian=len(dictionary.english), english=len(dictionary.ukrainian))
-    return dictionary
+    return read(lexicon_path())

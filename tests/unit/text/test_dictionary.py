@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.text.dictionary import Dictionary, bundled, load, ukrainian_ending, without_prefix
+from shared.text.dictionary import Dictionary, bundled, load, read, ukrainian_ending, without_prefix
 
 
 @pytest.fixture(scope="module")
@@ -19,6 +19,8 @@ def small() -> Dictionary:
         ("блокування", "lock down"),
         ("масштабування", "scaling"),
         ("документувати", "document"),
+        ("перевірити", "check"),
+        ("вірити", "believe"),
         ("рішення", "decisions"),
         ("сертифікат", "certificate"),
         ("керування обліковими записами", "manage user accounts"),  # a phrase: not a word's translation
@@ -44,6 +46,7 @@ def test_a_prefixed_verb_finds_the_entry_of_the_plain_verb(small: Dictionary) ->
     assert small.translations("задокументує") == ["document"]
     assert without_prefix("задокументувати") == ["документувати"]
     assert without_prefix("зроби") == []  # too little would be left
+    assert small.translations("перевірив") == ["check"]  # a verb the dictionary knows keeps its prefix
 
 
 def test_a_russian_word_finds_its_ukrainian_spelling_and_through_it_english(small: Dictionary) -> None:
@@ -68,6 +71,15 @@ def test_load_reads_the_lexicon_table(tmp_path: Path) -> None:
     dictionary = load(path)
     assert dictionary.translations("деплою") == ["deploy"]
     assert dictionary.translations("помилки") == []
+
+
+def test_without_a_readable_lexicon_there_is_no_dictionary_and_no_error(tmp_path: Path) -> None:
+    path = tmp_path / "lexicon.db"
+    sqlite3.connect(path).close()  # a database without the lexicon table
+    with pytest.raises(sqlite3.OperationalError, match="no such table: lexicon"):
+        load(path)
+    assert read(path) is None
+    assert read(None) is None  # the package is not installed
 
 
 def test_the_shipped_dictionary_knows_everyday_chat_words() -> None:
