@@ -8,24 +8,21 @@ the share whose translation the same corpus also uses (what a query word can mat
 
 from __future__ import annotations
 
-import json
 import resource
 import time
-from pathlib import Path
 
-from shared.testing.labelled import scenario_files
+from services.ingest.export_reader import read_export
+from shared.contracts.messages import MessageIngested
+from shared.testing.search_quality import DEMO_EXPORT, scenario_events
 from shared.text.dictionary import bundled
 from shared.text.lemmas import warm_up
 from shared.text.vocabulary import is_latin, text_terms
 
-DEMO = Path(__file__).resolve().parents[1] / "data" / "demo" / "telegram_export.json"
-
 
 def corpus_texts() -> list[str]:
-    texts = [m["text"] for m in json.loads(DEMO.read_text(encoding="utf-8"))["messages"] if isinstance(m["text"], str)]
-    for path in scenario_files():
-        texts.extend(m["text"] for m in json.loads(path.read_text(encoding="utf-8"))["messages"])
-    return texts
+    """The texts search indexes in the quality benches: the demo export as the importer reads it, the scenarios."""
+    demo = [item.text for item in read_export(DEMO_EXPORT) if isinstance(item, MessageIngested)]
+    return [*demo, *(event.text for event in scenario_events())]
 
 
 def main() -> None:
