@@ -3,13 +3,37 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import msgspec
 
+T = TypeVar("T")
 
-def _env(name: str, default: str) -> str:
-    return os.environ.get(name, default)
+
+class SettingsError(ValueError):
+    """An environment variable holds a value its setting cannot take; the message names the variable."""
+
+
+def _env(name: str, default: str, parse: Callable[[str], T] = str) -> T:  # type: ignore[assignment]
+    """The variable's value (or the default) as `parse` reads it; a value it refuses is a SettingsError naming
+    the variable, so `tracker` stops with one line instead of a traceback in every service it starts."""
+    raw = os.environ.get(name, default)
+    try:
+        return parse(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name}={raw!r}: {exc}") from None
+
+
+def _one_of(*allowed: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        value = raw.strip().lower()
+        if value not in allowed:
+            raise ValueError(f"expected one of {', '.join(allowed)}")
+        return value
+
+    return parse
 
 
 def _pairs(raw: str) -> dict[str, str]:
@@ -106,67 +130,67 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             nats_url=_env("NATS_URL", ""),
             data_dir=Path(_env("TT_DATA_DIR", ".tracker")),
             subject_prefix=_env("TT_SUBJECT_PREFIX", "tt"),
-            stream_replicas=int(_env("TT_STREAM_REPLICAS", "1")),
+            stream_replicas=_env("TT_STREAM_REPLICAS", "1", int),
             secret_key=_env("TT_SECRET_KEY", ""),
             log_level=_env("LOG_LEVEL", "INFO").upper(),
             log_format=_env("LOG_FORMAT", "console"),
             api_host=_env("API_HOST", "127.0.0.1"),
-            api_port=int(_env("API_PORT", "8000")),
-            api_replicas=max(1, int(_env("TT_API_REPLICAS", "2"))),
-            api_health_port=int(_env("API_HEALTH_PORT", "0")),
-            unhealthy_restart_s=float(_env("TT_UNHEALTHY_RESTART_S", "60")),
+            api_port=_env("API_PORT", "8000", int),
+            api_replicas=max(1, _env("TT_API_REPLICAS", "2", int)),
+            api_health_port=_env("API_HEALTH_PORT", "0", int),
+            unhealthy_restart_s=_env("TT_UNHEALTHY_RESTART_S", "60", float),
             api_tokens=tokens,
             cors_origins=tuple(o.strip() for o in _env("TT_CORS_ORIGINS", "").split(",") if o.strip()),
-            rate_limit_per_min=int(_env("TT_RATE_LIMIT_PER_MIN", "120")),
-            rate_limit_burst=int(_env("TT_RATE_LIMIT_BURST", "30")),
-            ws_ping_s=float(_env("TT_WS_PING_S", "20")),
-            ws_pong_timeout_s=float(_env("TT_WS_PONG_TIMEOUT_S", "30")),
-            ws_send_timeout_s=float(_env("TT_WS_SEND_TIMEOUT_S", "10")),
-            max_deliver=int(_env("TT_MAX_DELIVER", "5")),
-            ack_wait_s=float(_env("TT_ACK_WAIT_S", "30")),
+            rate_limit_per_min=_env("TT_RATE_LIMIT_PER_MIN", "120", int),
+            rate_limit_burst=_env("TT_RATE_LIMIT_BURST", "30", int),
+            ws_ping_s=_env("TT_WS_PING_S", "20", float),
+            ws_pong_timeout_s=_env("TT_WS_PONG_TIMEOUT_S", "30", float),
+            ws_send_timeout_s=_env("TT_WS_SEND_TIMEOUT_S", "10", float),
+            max_deliver=_env("TT_MAX_DELIVER", "5", int),
+            ack_wait_s=_env("TT_ACK_WAIT_S", "30", float),
             otel_exporter=_env("OTEL_TRACES_EXPORTER", "none"),
-            noise_threshold=float(_env("TT_NOISE_THRESHOLD", "0.30")),
-            signal_threshold=float(_env("TT_SIGNAL_THRESHOLD", "0.60")),
+            noise_threshold=_env("TT_NOISE_THRESHOLD", "0.30", float),
+            signal_threshold=_env("TT_SIGNAL_THRESHOLD", "0.60", float),
             scorer_model=_env("TT_SCORER_MODEL", ""),
-            scorer_repeat_window_h=float(_env("TT_SCORER_REPEAT_WINDOW_H", "168")),
-            embedding_batch_size=int(_env("EMBEDDING_BATCH_SIZE", "100")),
+            scorer_repeat_window_h=_env("TT_SCORER_REPEAT_WINDOW_H", "168", float),
+            embedding_batch_size=_env("EMBEDDING_BATCH_SIZE", "100", int),
             embedding_provider=_env("EMBEDDING_PROVIDER", "local"),
             embedding_base_url=_env("EMBEDDING_BASE_URL", ""),
             embedding_model=_env("EMBEDDING_MODEL", ""),
             embedding_api_key=_env("EMBEDDING_API_KEY", ""),
             embed_classes=_env("TT_EMBED_CLASSES", "signal"),
-            embed_context_s=float(_env("TT_EMBED_CONTEXT_S", "600")),
-            vector_similarity_threshold=float(_env("VECTOR_SIMILARITY_THRESHOLD", "0")),
-            vector_search_limit=int(_env("VECTOR_SEARCH_LIMIT", "10")),
-            duplicate_threshold=float(_env("TT_DUPLICATE_THRESHOLD", "0.96")),
-            topic_reuse_threshold=float(_env("TT_TOPIC_REUSE_THRESHOLD", "0.90")),
-            atom_version_threshold=float(_env("TT_ATOM_VERSION_THRESHOLD", "0.95")),
-            atom_relate_threshold=float(_env("TT_ATOM_RELATE_THRESHOLD", "0.92")),
-            topic_link_threshold=float(_env("TT_TOPIC_LINK_THRESHOLD", "0.90")),
-            extraction_message_threshold=int(_env("TT_EXTRACTION_MESSAGE_THRESHOLD", "10")),
-            extraction_batch_size=int(_env("TT_EXTRACTION_BATCH_SIZE", "50")),
-            extraction_gap_s=float(_env("TT_EXTRACTION_GAP_S", "600")),
-            proposal_merge_similarity=float(_env("TT_PROPOSAL_MERGE_SIMILARITY", "0.92")),
-            proposal_update_similarity=float(_env("TT_PROPOSAL_UPDATE_SIMILARITY", "0.80")),
-            proposal_reject_below=float(_env("TT_PROPOSAL_REJECT_BELOW", "0.5")),
-            run_claim_ttl_s=float(_env("TT_RUN_CLAIM_TTL_S", "60")),
-            orphan_sweep_s=float(_env("TT_ORPHAN_SWEEP_S", "30")),
-            llm_timeout_s=float(_env("TT_LLM_TIMEOUT_S", "60")),
-            hnsw_ef_search=int(_env("TT_HNSW_EF_SEARCH", "64")),
-            embed_rpc_timeout_s=float(_env("TT_EMBED_RPC_TIMEOUT_S", "5")),
-            search_rerank=_env("TT_SEARCH_RERANK", "off").strip().lower(),
-            rerank_depth=int(_env("TT_RERANK_DEPTH", "30")),
-            search_dictionary=_env("TT_SEARCH_DICTIONARY", "on").strip().lower(),
+            embed_context_s=_env("TT_EMBED_CONTEXT_S", "600", float),
+            vector_similarity_threshold=_env("VECTOR_SIMILARITY_THRESHOLD", "0", float),
+            vector_search_limit=_env("VECTOR_SEARCH_LIMIT", "10", int),
+            duplicate_threshold=_env("TT_DUPLICATE_THRESHOLD", "0.96", float),
+            topic_reuse_threshold=_env("TT_TOPIC_REUSE_THRESHOLD", "0.90", float),
+            atom_version_threshold=_env("TT_ATOM_VERSION_THRESHOLD", "0.95", float),
+            atom_relate_threshold=_env("TT_ATOM_RELATE_THRESHOLD", "0.92", float),
+            topic_link_threshold=_env("TT_TOPIC_LINK_THRESHOLD", "0.90", float),
+            extraction_message_threshold=_env("TT_EXTRACTION_MESSAGE_THRESHOLD", "10", int),
+            extraction_batch_size=_env("TT_EXTRACTION_BATCH_SIZE", "50", int),
+            extraction_gap_s=_env("TT_EXTRACTION_GAP_S", "600", float),
+            proposal_merge_similarity=_env("TT_PROPOSAL_MERGE_SIMILARITY", "0.92", float),
+            proposal_update_similarity=_env("TT_PROPOSAL_UPDATE_SIMILARITY", "0.80", float),
+            proposal_reject_below=_env("TT_PROPOSAL_REJECT_BELOW", "0.5", float),
+            run_claim_ttl_s=_env("TT_RUN_CLAIM_TTL_S", "60", float),
+            orphan_sweep_s=_env("TT_ORPHAN_SWEEP_S", "30", float),
+            llm_timeout_s=_env("TT_LLM_TIMEOUT_S", "60", float),
+            hnsw_ef_search=_env("TT_HNSW_EF_SEARCH", "64", int),
+            embed_rpc_timeout_s=_env("TT_EMBED_RPC_TIMEOUT_S", "5", float),
+            search_rerank=_env("TT_SEARCH_RERANK", "off", _one_of("off", "local", "http")),
+            rerank_depth=_env("TT_RERANK_DEPTH", "30", int),
+            search_dictionary=_env("TT_SEARCH_DICTIONARY", "on", _one_of("on", "off")),
             rerank_url=_env("TT_RERANK_URL", ""),
             rerank_model=_env("TT_RERANK_MODEL", ""),
             rerank_api_key=_env("TT_RERANK_API_KEY", ""),
-            rerank_timeout_s=float(_env("TT_RERANK_TIMEOUT_S", "5")),
+            rerank_timeout_s=_env("TT_RERANK_TIMEOUT_S", "5", float),
             telegram_webhook_secret=_env("TELEGRAM_WEBHOOK_SECRET", ""),
-            telegram_api_id=int(_env("TELEGRAM_API_ID", "0") or 0),
+            telegram_api_id=_env("TELEGRAM_API_ID", "0", lambda raw: int(raw or 0)),
             telegram_api_hash=_env("TELEGRAM_API_HASH", ""),
             telegram_session=_env("TELEGRAM_SESSION", ""),
-            job_timeout_s=float(_env("TT_JOB_TIMEOUT_S", "3600")),
+            job_timeout_s=_env("TT_JOB_TIMEOUT_S", "3600", float),
             stage_urls=_pairs(_env("TT_STAGE_URLS", "")),
             stage_host=_env("STAGE_HOST", "127.0.0.1"),
-            stage_port=int(_env("STAGE_PORT", "0")),
+            stage_port=_env("STAGE_PORT", "0", int),
         )

@@ -10,6 +10,7 @@ from shared.cli.ingest import add_ingest_commands
 from shared.cli.openapi import add_openapi_command
 from shared.cli.ops import add_ops_commands
 from shared.cli.runtime import add_runtime_commands
+from shared.settings import SettingsError
 
 
 def _eval(args: argparse.Namespace) -> int:
@@ -54,7 +55,11 @@ def main(argv: list[str] | None = None) -> int:
 
         return eval_scoring(argv[2:])
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except SettingsError as exc:  # a wrong environment value: say which, not a traceback
+        print(f"tracker: configuration error: {exc} (see .env.example)", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
